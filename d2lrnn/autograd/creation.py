@@ -1,0 +1,105 @@
+"""Functions that make new tensors: ``tensor``, ``zeros``, ``ones``, ``randn`` and friends.
+
+Each takes ``dtype`` (default float32) and ``device`` (default: ``backend.default_device()``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from .tensor import DEFAULT_DTYPE, Tensor
+
+
+def _shape(shape: tuple) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def _xp(device: str | None) -> Any:
+    return backend.array_module_for(device or backend.default_device())
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None) -> Tensor:
+    """A new leaf tensor holding ``data`` (a number, list, NumPy/CuPy array or Tensor).
+
+    Floating-point data becomes float32 unless ``dtype`` says otherwise; integers stay integers.
+    """
+    if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        data = [d.numpy() if isinstance(d, Tensor) else d for d in data]
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def zeros(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """A tensor of zeros with the given shape."""
+    return Tensor(_xp(device).zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """A tensor of ones with the given shape."""
+    return Tensor(_xp(device).ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def full(shape: tuple, value: float, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
+    """A tensor of the given shape filled with ``value``."""
+    return Tensor(_xp(device).full(_shape((shape,)), value, dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Standard normal samples, N(0, 1), of the given shape (seed with ``d2lrnn.seed``)."""
+    data = _xp(device).random.standard_normal(_shape(shape)).astype(dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def normal(mean: float = 0.0, std: float = 1.0, size: tuple = (), dtype: Any = DEFAULT_DTYPE,
+           requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Samples from N(mean, std^2) of shape ``size``."""
+    data = _xp(device).random.normal(mean, std, _shape((size,))).astype(dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Uniform samples from [0, 1) of the given shape."""
+    data = _xp(device).random.random_sample(_shape(shape)).astype(dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+           device: str | None = None) -> Tensor:
+    """Evenly spaced values in [start, stop), like ``numpy.arange`` (integers stay integers)."""
+    data = _xp(device).arange(start, stop, step) if stop is not None else _xp(device).arange(start)
+    if dtype is None and data.dtype.kind == "f":
+        dtype = DEFAULT_DTYPE
+    return Tensor(data, dtype=dtype)
+
+
+def _like(x: Tensor, dtype: Any) -> tuple:
+    return x.shape, dtype or x.dtype, x.device
+
+
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``x``'s shape, dtype and device."""
+    shape, dtype, device = _like(x, dtype)
+    return zeros(shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``x``'s shape, dtype and device."""
+    shape, dtype, device = _like(x, dtype)
+    return ones(shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """N(0, 1) samples with ``x``'s shape, dtype and device."""
+    shape, dtype, device = _like(x, dtype)
+    return randn(shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def as_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """``x`` itself when it is already a Tensor, else a new constant tensor."""
+    return x if isinstance(x, Tensor) else Tensor(x, dtype=dtype)
+
+
+__all__ = ["tensor", "zeros", "ones", "full", "randn", "normal", "rand", "arange",
+           "zeros_like", "ones_like", "randn_like", "as_tensor"]

@@ -1,0 +1,122 @@
+"""Composite functions, written only with primitive ops: they carry no gradient code.
+
+The one exception to "composites only" is ``log_softmax``, a primitive (``ops.LogSoftmax``)
+because the stable shift by the maximum is part of its definition.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from . import ops
+from .tensor import Tensor
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis: shapes (..., n_i, ...) -> (..., sum n_i, ...)."""
+    return ops.Concat.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis: n tensors of shape S -> shape with n at ``axis``."""
+    return ops.Stack.apply(*tensors, axis=axis)
+
+
+def split(x: Tensor, sections: int | Sequence[int], axis: int = 0) -> tuple:
+    """Cut ``x`` into ``sections`` equal parts (an int) or parts of the given sizes (a list)."""
+    return ops.Split.apply(x, sections=sections, axis=axis)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Element-wise ``a`` where ``condition`` is true, else ``b`` (broadcasting)."""
+    return ops.Where.apply(condition, a, b)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Element-wise maximum of two tensors (broadcasting)."""
+    return ops.Maximum.apply(a, b)
+
+
+def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
+    """Limit values to [low, high]; the gradient is zero where a limit was applied."""
+    return ops.Clip.apply(x, low=low, high=high)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) computed stably: x - max - log(sum(exp(x - max)))."""
+    return ops.LogSoftmax.apply(x, axis=axis)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``axis``, via the stable log-softmax."""
+    return log_softmax(x, axis).exp()
+
+
+def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) along ``axis``, shifted by the maximum for stability."""
+    shift = Tensor._wrap(x.data.max(axis=axis, keepdims=True), False)
+    out = (x - shift).exp().sum(axis=axis, keepdims=True).log() + shift
+    return out if keepdims else out.reshape(tuple(n for i, n in enumerate(out.shape) if i != axis % x.ndim))
+
+
+def one_hot(indices: Any, num_classes: int, dtype: Any = "float32") -> Tensor:
+    """Integer indices of shape S -> one-hot float tensor of shape S + (num_classes,)."""
+    data = indices.data if isinstance(indices, Tensor) else indices
+    xp = _xp_of(data)
+    data = xp.asarray(data)
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}")
+    if data.size and (data.min() < 0 or data.max() >= num_classes):
+        raise ValueError(f"one_hot: indices must lie in [0, {num_classes}), got values in "
+                         f"[{int(data.min())}, {int(data.max())}]")
+    return Tensor._wrap(xp.eye(num_classes, dtype=dtype)[data], False)
+
+
+def _xp_of(data: Any) -> Any:
+    from .. import backend
+
+    return backend.get_array_module(data)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (inverted dropout)."""
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    return ops.DropoutMask.apply(x, p=p)
+
+
+def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of integer class ``targets`` under ``logits``.
+
+    Shapes: logits (N, C) or (..., C); targets (N,) or (...) integers in [0, C).
+    Computed as -log_softmax(logits)[target], so large logits do not overflow.
+    """
+    t = targets.data if isinstance(targets, Tensor) else targets
+    xp = _xp_of(logits.data)
+    t = xp.asarray(t)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
+    if t.shape != logits.shape[:-1]:
+        raise ValueError(f"cross_entropy: targets must have shape {logits.shape[:-1]} (logits' shape "
+                         f"without the class axis), got {t.shape}")
+    num_classes = logits.shape[-1]
+    flat_logits = logits.reshape(-1, num_classes)
+    flat_t = t.reshape(-1)
+    picked = log_softmax(flat_logits, axis=-1)[xp.arange(flat_t.size), flat_t]
+    return _reduce(-picked.reshape(t.shape), reduction, "cross_entropy")
+
+
+def mse(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error: mean((prediction - target)^2) over all elements."""
+    return _reduce((prediction - target) ** 2, reduction, "mse")

@@ -1,0 +1,335 @@
+"""``Tensor``: one array plus what autograd needs to differentiate through it.
+
+Every method here is a thin wrapper around a primitive in ``ops.py``, so the whole
+surface of the class is visible in this one file.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy
+
+from .. import backend
+
+DEFAULT_DTYPE = numpy.float32
+
+
+class Tensor:
+    """An n-dimensional array that can record how it was computed.
+
+    Attributes:
+        data: the NumPy (CPU) or CuPy (GPU) array.
+        grad: an array of ``data``'s shape and dtype after ``backward``, else None.
+        requires_grad: whether gradients flow into this tensor.
+        creator: the Function that produced it (None for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "name", "__weakref__")
+    # Make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy broadcasting over it.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
+                 name: str | None = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        device = backend.check_device(device) if device is not None else None
+        xp = backend.array_module_for(device) if device is not None else backend.get_array_module(data)
+        if device is None and xp is numpy and not isinstance(data, numpy.ndarray):
+            xp = backend.array_module_for(backend.default_device())
+        if dtype is None and not hasattr(data, "dtype"):
+            probe = numpy.asarray(data)
+            dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
+        if device is not None and backend.device_of(data) != device:
+            data = backend.to_device(data, device)
+        self.data = xp.asarray(data, dtype=dtype)
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"requires_grad: only floating-point tensors can require gradients, got dtype "
+                f"{self.data.dtype}. Convert first, e.g. tensor(x, dtype='float32', requires_grad=True)."
+            )
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.creator = None
+        self.output_index = 0
+        self.name = name
+
+    @classmethod
+    def _wrap(cls, data: Any, requires_grad: bool) -> "Tensor":
+        """Wrap an op's output array without copying or checking it (the hot path)."""
+        t = object.__new__(cls if cls is Tensor else Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.creator = None
+        t.output_index = 0
+        t.name = None
+        return t
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.creator is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = numpy.array2string(self.numpy(), precision=4, separator=", ", prefix="tensor(")
+        extras = "" if self.dtype == DEFAULT_DTYPE else f", dtype={self.dtype}"
+        if self.device != "cpu":
+            extras += f", device='{self.device}'"
+        if self.creator is not None:
+            extras += f", grad_fn={self.creator.name}"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        return f"tensor({body}{extras})"
+
+    # ---------------------------------------------------------------- conversion
+    def numpy(self) -> numpy.ndarray:
+        """The data as a NumPy array (copied from the GPU when needed)."""
+        return backend.to_numpy(self.data)
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing the data, cut from the graph (truncated BPTT uses this)."""
+        return Tensor._wrap(self.data, False)
+
+    def to(self, device: str) -> "Tensor":
+        """This tensor on ``device`` ('cpu' or 'gpu'); itself when already there."""
+        if backend.check_device(device) == self.device:
+            return self
+        out = Tensor._wrap(backend.to_device(self.data, device), self.requires_grad)
+        if self.grad is not None:
+            out.grad = backend.to_device(self.grad, device)
+        return out
+
+    def astype(self, dtype: Any) -> "Tensor":
+        """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
+        return ops.AsType.apply(self, dtype=numpy.dtype(dtype))
+
+    def float(self) -> "Tensor":
+        return self.astype(numpy.float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(numpy.float64)
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf requiring gradients.
+
+        ``grad`` defaults to 1 and must be given for a non-scalar tensor. Gradients add up
+        across calls (call ``zero_grad`` between steps); the graph is freed afterwards
+        unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require gradients (no input had "
+                "requires_grad=True, or it was computed under no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): gradient can be implicit only for a scalar output, got shape "
+                    f"{self.shape}. Pass grad= of that shape, or reduce with .sum() first."
+                )
+            grad = self._xp.ones(self.shape, dtype=self.dtype)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else self._xp.asarray(grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
+        backward_pass(self, grad, retain_graph)
+
+    def _accumulate(self, grad: Any) -> None:
+        if self.grad is None:
+            # A fresh array: an op may hand the same gradient array to several inputs.
+            self.grad = grad.copy()
+        else:
+            self.grad = self.grad + grad
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    @property
+    def _xp(self) -> Any:
+        return numpy if type(self.data) is numpy.ndarray else backend.get_array_module(self.data)
+
+    # ---------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> "Tensor":
+        return ops.Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return ops.Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return ops.Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return ops.Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return ops.Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return ops.Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return ops.Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return ops.Div.apply(other, self)
+
+    def __neg__(self) -> "Tensor":
+        return ops.Neg.apply(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __pow__(self, exponent: float) -> "Tensor":
+        if isinstance(exponent, Tensor):
+            raise TypeError("**: the exponent must be a Python number (pow by a constant)")
+        return ops.Pow.apply(self, exponent=exponent)
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return ops.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return ops.MatMul.apply(other, self)
+
+    def __abs__(self) -> "Tensor":
+        return ops.Abs.apply(self)
+
+    # Comparisons give plain boolean arrays: they are not differentiable.
+    def __lt__(self, other: Any) -> Any:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    # ---------------------------------------------------------- element-wise math
+    def exp(self) -> "Tensor":
+        return ops.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return ops.Log.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return ops.ReLU.apply(self)
+
+    def abs(self) -> "Tensor":
+        return ops.Abs.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return ops.Pow.apply(self, exponent=0.5)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> "Tensor":
+        return ops.Clip.apply(self, low=low, high=high)
+
+    # ---------------------------------------------------------------- reductions
+    def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis: int | None = None) -> "Tensor":
+        """Indices of the maxima (an integer tensor, not differentiable)."""
+        return Tensor._wrap(self._xp.asarray(self.data.argmax(axis=axis)), False)
+
+    # --------------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> "Tensor":
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes: int) -> "Tensor":
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return ops.Transpose.apply(self, axes=axes or None)
+
+    def permute(self, *axes: int) -> "Tensor":
+        return self.transpose(*axes)
+
+    def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return ops.Transpose.apply(self, axes=tuple(axes))
+
+    @property
+    def T(self) -> "Tensor":
+        return ops.Transpose.apply(self, axes=None)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return ops.GetItem.apply(self, index=_index_data(index))
+
+    def split(self, sections: int | Sequence[int], axis: int = 0) -> tuple:
+        return ops.Split.apply(self, sections=sections, axis=axis)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _index_data(index: Any) -> Any:
+    """Unwrap Tensors used as indices (integer or boolean arrays)."""
+    if isinstance(index, tuple):
+        return tuple(_data(i) for i in index)
+    return _data(index)
+
+
+from . import ops  # noqa: E402  (ops need Tensor defined first)
+from .function import backward_pass  # noqa: E402
