@@ -1,0 +1,159 @@
+"""``Module`` and ``Parameter``: containers that find their own weights.
+
+A Module registers every ``Parameter`` and sub-``Module`` assigned to one of its
+attributes, also inside lists, tuples and dicts, so ``parameters()`` finds them all.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy
+
+from .. import backend
+from ..autograd import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that a Module trains: ``requires_grad`` is True by default."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None, device: str | None = None) -> None:
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+    def __repr__(self) -> str:
+        return "Parameter(" + super().__repr__()[len("tensor("):]
+
+
+def _children(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """(name, item) for Parameters and Modules inside ``value``, looking into lists and dicts."""
+    if isinstance(value, (Parameter, Module)):
+        yield prefix, value
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _children(v, f"{prefix}.{i}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _children(v, f"{prefix}.{k}")
+
+
+class Module:
+    """Base class of every model: holds Parameters and sub-Modules; ``__call__`` runs ``forward``."""
+
+    training: bool = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------- discovery
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        """(dotted name, module) for this module and every module below it, once each."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop(0)
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            for key, value in vars(module).items():
+                for child_name, child in _children(value, f"{name}.{key}" if name else key):
+                    if isinstance(child, Module):
+                        stack.append((child_name, child))
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) for every distinct parameter, in registration order."""
+        seen: set[int] = set()
+        for name, module in self.named_modules():
+            for key, value in vars(module).items():
+                for child_name, child in _children(value, f"{name}.{key}" if name else key):
+                    if isinstance(child, Parameter) and id(child) not in seen:
+                        seen.add(id(child))
+                        yield child_name, child
+
+    def parameters(self) -> list[Parameter]:
+        """Every distinct Parameter of this module and its sub-modules."""
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self) -> list["Module"]:
+        return [m for _, m in self.named_modules()]
+
+    # ----------------------------------------------------------------- state
+    def zero_grad(self) -> None:
+        """Forget accumulated gradients (call before each backward)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> "Module":
+        """Switch this module and its children to training mode (dropout active)."""
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> "Module":
+        """Switch to evaluation mode (dropout off)."""
+        return self.train(False)
+
+    def to(self, device: str) -> "Module":
+        """Move every parameter (and its gradient) to ``device`` in place; returns self."""
+        backend.check_device(device)
+        for p in self.parameters():
+            p.data = backend.to_device(p.data, device)
+            if p.grad is not None:
+                p.grad = backend.to_device(p.grad, device)
+        return self
+
+    def num_parameters(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def state_dict(self) -> dict[str, numpy.ndarray]:
+        """Parameter name -> a NumPy copy of its value."""
+        return {name: backend.to_numpy(p.data).copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy values into the parameters, checking names and shapes.
+
+        Values may be NumPy arrays, Tensors, or anything with ``.detach().cpu().numpy()``
+        (a PyTorch tensor), so weights exported from PyTorch load directly.
+        """
+        own = dict(self.named_parameters())
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        for name, value in state.items():
+            if name not in own:
+                continue
+            array = _to_numpy(value)
+            p = own[name]
+            if array.shape != p.shape:
+                raise ValueError(f"load_state_dict: {name} has shape {p.shape}, the value has shape {array.shape}")
+            xp = backend.get_array_module(p.data)
+            p.data = xp.asarray(array, dtype=p.dtype)
+
+    def save(self, path: str) -> None:
+        """Write the parameters to a NumPy ``.npz`` file."""
+        numpy.savez(path, **self.state_dict())
+
+    def load(self, path: str) -> None:
+        """Read parameters written by ``save``."""
+        with numpy.load(path) as f:
+            self.load_state_dict({k: f[k] for k in f.files})
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}("]
+        for key, value in vars(self).items():
+            if isinstance(value, Module):
+                lines.append(f"  ({key}): " + repr(value).replace("\n", "\n  "))
+        return lines[0] + (("\n" + "\n".join(lines[1:]) + "\n)") if len(lines) > 1 else ")")
+
+
+def _to_numpy(value: Any) -> numpy.ndarray:
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
+        return value.detach().cpu().numpy()
+    return backend.to_numpy(value)
