@@ -1,0 +1,8 @@
+"""Keras-style layers: batch-major (batch, time, features), Keras 3 names, defaults and weight layout.
+
+``from d2lrnn import layers`` then ``layers.LSTM(64, return_sequences=True)`` and so on.
+"""
+from . import activations, initializers
+from .base import Layer, Weight, attach_mask, clear_session, mask_of
+
+__all__ = ["Layer", "Weight", "activations", "initializers", "attach_mask", "clear_session", "mask_of"]
