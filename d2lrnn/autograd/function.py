@@ -11,11 +11,13 @@ broadcasting happened. ``Function.apply`` alone does the rest:
 - reduces each gradient to its input's shape (the broadcast reduction) and dtype.
 
 ``backward_pass`` walks the recorded graph without recursion, accumulating into leaves.
+A backward must never modify the gradients it receives in place (they may be shared),
+and returns either new arrays or the received ones (or views of them), never an array
+it keeps elsewhere: a new array may become a leaf's ``.grad`` without a copy.
 """
 from __future__ import annotations
 
 import heapq
-import itertools
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -83,44 +85,48 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors or constants; returns a Tensor (or a tuple of them)."""
+        # This runs for every operation of every model, so it is written for speed:
+        # one pass over the inputs collects the arrays, which inputs need a gradient,
+        # and the generation of the new node.
+        fn = cls()
         arrays = []
-        data_type = None
+        needs = []
+        any_needs = False
+        generation = 0
         for x in inputs:
             if isinstance(x, Tensor):
-                data = x.data
-                if data_type is None:
-                    data_type = type(data)
-                elif type(data) is not data_type and backend.cupy is not None:
-                    _raise_mixed_devices(cls, inputs)
-                arrays.append(data)
-            elif isinstance(x, numpy.floating):
-                arrays.append(float(x))  # a NumPy scalar must not upcast float32 data
+                arrays.append(x.data)
+                if x.requires_grad:
+                    any_needs = True
+                    creator = x.creator
+                    if creator is not None and creator.generation >= generation:
+                        generation = creator.generation + 1
+                needs.append(x.requires_grad)
             else:
-                arrays.append(x)
-        fn = cls()
-        fn.xp = numpy if data_type is numpy.ndarray or data_type is None else backend.get_array_module(*arrays)
+                # A NumPy scalar must not upcast float32 data: pass it on as a Python number.
+                arrays.append(float(x) if isinstance(x, numpy.floating) else x)
+                needs.append(False)
+        # Without CuPy every array is a NumPy array: nothing to check.
+        fn.xp = numpy if backend.cupy is None else _array_module(cls, inputs, arrays)
         out = fn.forward(*arrays, **params)
 
-        needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-        record = _grad_enabled and any(needs)
-        if isinstance(out, tuple):
-            outputs = tuple(Tensor._wrap(o, record) for o in out)
+        record = any_needs and _grad_enabled
+        if type(out) is tuple:
+            outputs = tuple([Tensor._wrap(o, record) for o in out])
+            if record:
+                fn.out_meta = tuple([(o.shape, o.dtype) for o in out])
+                for i, t in enumerate(outputs):
+                    t.creator = fn
+                    t.output_index = i
         else:
             outputs = Tensor._wrap(out, record)
-        if record:
-            fn.inputs = inputs
-            fn.needs_input_grad = needs
-            fn.generation = 1 + max(
-                (x.creator.generation for x in inputs if isinstance(x, Tensor) and x.creator is not None),
-                default=0,
-            )
-            if isinstance(out, tuple):
-                fn.out_meta = tuple((o.shape, o.dtype) for o in out)
-                for i, t in enumerate(outputs):
-                    t.creator, t.output_index = fn, i
-            else:
+            if record:
                 fn.out_meta = None
                 outputs.creator = fn
+        if record:
+            fn.inputs = inputs
+            fn.needs_input_grad = tuple(needs)
+            fn.generation = generation
         return outputs
 
     def forward(self, *arrays: Any, **params: Any) -> Any:  # pragma: no cover - abstract
@@ -134,14 +140,27 @@ class Function:
         return type(self).__name__
 
 
+def _array_module(op: type, inputs: tuple, arrays: list) -> Any:
+    """CuPy if the arrays live on the GPU, NumPy if on the CPU; a TypeError if both."""
+    on_gpu = on_cpu = False
+    for a in arrays:
+        if isinstance(a, backend.cupy.ndarray):
+            on_gpu = True
+        elif isinstance(a, numpy.ndarray):
+            on_cpu = True
+    if on_gpu and on_cpu:
+        _raise_mixed_devices(op, inputs)
+    return backend.cupy if on_gpu else numpy
+
+
 def _raise_mixed_devices(op: type, inputs: tuple) -> None:
     kinds = ", ".join(
-        f"{backend.device_of(x.data)} ({type(x.data).__module__}.{type(x.data).__name__})"
-        for x in inputs
-        if isinstance(x, Tensor)
+        f"{backend.device_of(x)} ({type(x).__module__}.{type(x).__name__})"
+        for x in (x.data if isinstance(x, Tensor) else x for x in inputs)
+        if hasattr(x, "shape")
     )
     raise TypeError(
-        f"{op.__name__}: all tensors of one operation must be on the same device, got {kinds}. "
+        f"{op.__name__}: all arrays of one operation must be on the same device, got {kinds}. "
         "Move them with .to('cpu') or .to('gpu') first."
     )
 
@@ -153,21 +172,15 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
     that of every function producing its inputs, so all consumers of a tensor are done
     before its creator runs. A heap replaces recursion (a 100,000-op chain is fine).
     """
-    if root.creator is None:
+    start = root.creator
+    if start is None:
         root._accumulate(grad)
         return
-    pending: dict[Function, list] = {}
-    heap: list = []
-    tie = itertools.count()
-
-    def push(fn: Function, index: int, g: Any) -> None:
-        slots = pending.get(fn)
-        if slots is None:
-            slots = pending[fn] = [None] * (1 if fn.out_meta is None else len(fn.out_meta))
-            heapq.heappush(heap, (-fn.generation, next(tie), fn))
-        slots[index] = g if slots[index] is None else slots[index] + g
-
-    push(root.creator, root.output_index, grad)
+    # pending: function -> the gradients of its outputs received so far.
+    pending = {start: _empty_slots(start)}
+    pending[start][root.output_index] = grad
+    heap = [(-start.generation, 0, start)]
+    pushed = 1  # tie-breaker: equal generations run in the order they were reached
     while heap:
         fn = heapq.heappop(heap)[2]
         if fn.inputs is None:
@@ -182,22 +195,57 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
                 for g, (shape, dtype) in zip(grads, fn.out_meta)
             ]
         in_grads = fn.backward(*grads)
-        if not isinstance(in_grads, tuple):
+        if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         for x, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
             if not needed or g is None:
                 continue
-            if g.shape != x.data.shape:
-                g = unbroadcast(g, x.data.shape)
-            if g.dtype != x.data.dtype:
-                g = g.astype(x.data.dtype)
-            if x.creator is None:
-                x._accumulate(g)
-            else:
-                push(x.creator, x.output_index, g)
+            data = x.data
+            fresh = False  # True when no one else can hold ``g``: a leaf may keep it as is
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape)
+                fresh = True
+            if g.dtype is not data.dtype and g.dtype != data.dtype:
+                g = g.astype(data.dtype)
+                fresh = True
+            creator = x.creator
+            if creator is None:
+                x._accumulate(g, fresh or _is_fresh(g, grads, in_grads))
+                continue
+            slots = pending.get(creator)
+            if slots is None:
+                slots = pending[creator] = _empty_slots(creator)
+                heapq.heappush(heap, (-creator.generation, pushed, creator))
+                pushed += 1
+            i = x.output_index
+            slots[i] = g if slots[i] is None else slots[i] + g
         if not retain_graph:
             fn.inputs = None
             fn.saved = None
+
+
+def _is_fresh(g: Any, received: Any, returned: tuple) -> bool:
+    """True if ``g`` is a new array that only this backward step holds.
+
+    An op may pass the gradient it received straight through (add does), hand the same
+    array to two inputs, or return a view (reshape, split). Such an array must be copied
+    before it becomes a leaf's ``.grad``, or two leaves (or the caller) would share it.
+    """
+    if g.base is not None:
+        return False
+    for r in received:
+        if g is r:
+            return False
+    shared = 0
+    for h in returned:
+        if h is g:
+            shared += 1
+    return shared == 1
+
+
+def _empty_slots(fn: Function) -> list:
+    """One place per output of ``fn`` for the gradient it will receive."""
+    return [None] if fn.out_meta is None else [None] * len(fn.out_meta)
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into Function.apply)

@@ -118,5 +118,12 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
 
 
 def mse(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean squared error: mean((prediction - target)^2) over all elements."""
+    """Mean squared error: mean((prediction - target)^2) over all elements.
+
+    ``target`` must have ``prediction``'s shape: (N, 1) against (N,) would silently
+    broadcast to (N, N) and compute the wrong loss.
+    """
+    target_shape = getattr(target, "shape", None)
+    if target_shape is not None and tuple(target_shape) != prediction.shape:
+        raise ValueError(f"mse: target must have the prediction's shape {prediction.shape}, got {tuple(target_shape)}")
     return _reduce((prediction - target) ** 2, reduction, "mse")

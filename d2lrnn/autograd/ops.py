@@ -353,7 +353,7 @@ class GetItem(Function):
 
     def forward(self, a, index):
         self.save(a.shape, a.dtype, index)
-        return a[index]
+        return self.xp.asarray(a[index])  # a full index gives a NumPy scalar: keep an array
 
     def backward(self, grad):
         shape, dtype, index = self.saved

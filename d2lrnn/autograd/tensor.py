@@ -54,10 +54,10 @@ class Tensor:
         self.output_index = 0
         self.name = name
 
-    @classmethod
-    def _wrap(cls, data: Any, requires_grad: bool) -> "Tensor":
+    @staticmethod
+    def _wrap(data: Any, requires_grad: bool) -> "Tensor":
         """Wrap an op's output array without copying or checking it (the hot path)."""
-        t = object.__new__(cls if cls is Tensor else Tensor)
+        t = object.__new__(Tensor)
         t.data = data
         t.grad = None
         t.requires_grad = requires_grad
@@ -177,11 +177,12 @@ class Tensor:
                 raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
         backward_pass(self, grad, retain_graph)
 
-    def _accumulate(self, grad: Any) -> None:
+    def _accumulate(self, grad: Any, fresh: bool = False) -> None:
+        """Add ``grad`` into ``.grad``; keep it without a copy only if it is ``fresh`` (held nowhere else)."""
         if self.grad is None:
-            # A fresh array: an op may hand the same gradient array to several inputs.
-            self.grad = grad.copy()
+            self.grad = grad if fresh else grad.copy()
         else:
+            # A new array, never ``+=``: the old one may be shared (see clip_grad_norm).
             self.grad = self.grad + grad
 
     def zero_grad(self) -> None:
