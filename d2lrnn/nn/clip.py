@@ -1,0 +1,35 @@
+"""Gradient clipping by the global norm, the book's ``clip_gradients``."""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from ..autograd import Tensor
+
+
+def clip_grad_norm(params: Iterable[Tensor], max_norm: float) -> float:
+    """Scale all gradients together so that their global L2 norm is at most ``max_norm``.
+
+    The global norm treats the gradients of all ``params`` as one long vector:
+    ||g|| = sqrt(sum over params of sum(grad^2)). If ||g|| > max_norm, every gradient is
+    multiplied by max_norm / ||g||; otherwise nothing changes. In one line:
+    g <- min(1, max_norm / ||g||) g. The direction of the step is kept, its length bounded,
+    which tames exploding gradients in RNNs. Parameters without a gradient are skipped.
+
+    Each clipped gradient is a new array: the old one may be shared with another tensor,
+    so it is never scaled in place.
+
+    Returns the norm before clipping, as a Python float.
+    """
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
+        raise ValueError(f"clip_grad_norm: max_norm must be a positive number, got {max_norm!r}")
+    with_grad = [p for p in params if p.grad is not None]
+    total_norm = math.sqrt(sum(float((p.grad * p.grad).sum()) for p in with_grad))
+    if total_norm > max_norm:
+        scale = max_norm / total_norm
+        for p in with_grad:
+            p.grad = p.grad * scale
+    return total_norm
+
+
+__all__ = ["clip_grad_norm"]

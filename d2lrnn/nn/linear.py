@@ -1,0 +1,44 @@
+"""``Linear``: the fully connected layer y = x W^T + b, laid out as PyTorch's ``nn.Linear``."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import Tensor, as_tensor, zeros
+from . import init
+from .module import Module, Parameter
+
+
+def _check_size(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+    return value
+
+
+class Linear(Module):
+    """y = x W^T + b for inputs of shape (..., in_features), outputs (..., out_features).
+
+    ``weight`` has shape (out_features, in_features) and ``bias`` (out_features,), as in
+    PyTorch, so ``load_state_dict`` accepts a PyTorch ``nn.Linear``'s weights. Both start
+    from U(-k, k) with k = 1 / sqrt(in_features), PyTorch's default.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        self.in_features = _check_size(in_features, "in_features")
+        self.out_features = _check_size(out_features, "out_features")
+        bound = 1.0 / math.sqrt(in_features)
+        self.weight = init.uniform_(Parameter(zeros(out_features, in_features)), -bound, bound)
+        self.bias = init.uniform_(Parameter(zeros(out_features)), -bound, bound) if bias else None
+
+    def forward(self, x: Any) -> Tensor:
+        """(..., in_features) -> (..., out_features)."""
+        x = as_tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear: input must have shape (..., {self.in_features}) "
+                             f"(in_features={self.in_features}), got shape {x.shape}")
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def __repr__(self) -> str:
+        return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None})")

@@ -1,0 +1,57 @@
+"""Loss modules (PyTorch's ``nn.CrossEntropyLoss`` and ``nn.MSELoss``) and the functions behind them.
+
+    loss = CrossEntropyLoss()(logits, targets)     # same as cross_entropy(logits, targets)
+    loss = MSELoss()(prediction, target)           # same as mse(prediction, target)
+
+``reduction`` is 'mean' (default), 'sum' or 'none' (one loss per example).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Tensor
+from ..autograd.functional import cross_entropy, mse
+from .module import Module
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, name: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+class CrossEntropyLoss(Module):
+    """Cross-entropy of integer class targets under unnormalized logits.
+
+    logits (..., C) and integer targets (...) in [0, C); the class axis is the *last* one
+    (PyTorch puts it at axis 1 for inputs with more than two axes). Computed as
+    -log_softmax(logits)[target] through the stable fused log-softmax, so large logits
+    neither overflow nor lose precision.
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = _check_reduction(reduction, "CrossEntropyLoss")
+
+    def forward(self, logits: Tensor, targets: Any) -> Tensor:
+        return cross_entropy(logits, targets, self.reduction)
+
+    def __repr__(self) -> str:
+        return f"CrossEntropyLoss(reduction={self.reduction!r})"
+
+
+class MSELoss(Module):
+    """Mean squared error (prediction - target)^2, averaged (or summed) over all elements."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = _check_reduction(reduction, "MSELoss")
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return mse(prediction, target, self.reduction)
+
+    def __repr__(self) -> str:
+        return f"MSELoss(reduction={self.reduction!r})"
+
+
+__all__ = ["CrossEntropyLoss", "MSELoss", "cross_entropy", "mse"]
