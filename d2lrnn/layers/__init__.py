@@ -4,5 +4,12 @@
 """
 from . import activations, initializers
 from .base import Layer, Weight, attach_mask, clear_session, mask_of
+from .dense import Dense
+from .dropout import Dropout
+from .embedding import Embedding
+from .input_layer import Input, InputLayer
+from .masking import Masking
+from .text_vectorization import TextVectorization
 
-__all__ = ["Layer", "Weight", "activations", "initializers", "attach_mask", "clear_session", "mask_of"]
+__all__ = ["Layer", "Weight", "activations", "initializers", "attach_mask", "clear_session", "mask_of",
+           "Dense", "Dropout", "Embedding", "Input", "InputLayer", "Masking", "TextVectorization"]

@@ -1,0 +1,88 @@
+"""``Dense``: y = activation(x @ kernel + bias) on the last axis of any input."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import regularizers
+from ..autograd import Tensor
+from . import activations, initializers
+from .base import Layer, serialize_regularizer
+
+
+class Dense(Layer):
+    """A fully connected layer, Keras's ``Dense``.
+
+    It acts on the last axis only, so a (batch, time, features) input is transformed at every
+    time step with the same weights (no ``TimeDistributed`` needed); masks pass through.
+
+    Args:
+        units: output features U (a positive integer).
+        activation: name, callable or None (identity).
+        use_bias: add ``bias`` (U,).
+        kernel_initializer, bias_initializer: for ``kernel`` (D, U) and ``bias``.
+        kernel_regularizer, bias_regularizer: weight penalties added to the training loss.
+        activity_regularizer: penalty on the output (divided by the batch size).
+
+    Shapes: (..., D) -> (..., U).
+    """
+
+    supports_masking = True
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
+                             f"got {units!r}")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) < 2:
+            raise ValueError(f"Dense '{self.name}': expected inputs with at least 2 axes (batch, ..., features), "
+                             f"got shape {tuple(input_shape)}")
+        if input_shape[-1] is None:
+            raise ValueError(f"Dense '{self.name}': the last axis of the input (features) must be known, "
+                             f"got shape {tuple(input_shape)}")
+        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+
+    def call(self, inputs: Tensor) -> Tensor:
+        features = self.kernel.shape[0]
+        if inputs.ndim < 2 or inputs.shape[-1] != features:
+            raise ValueError(f"Dense '{self.name}' was built for {features} input features, got inputs of shape "
+                             f"{inputs.shape}")
+        # One 2-D matmul over all leading axes: (N, D) @ (D, U).
+        flat = inputs.reshape(-1, features) if inputs.ndim > 2 else inputs
+        y = flat @ self.kernel
+        if self.bias is not None:
+            y = y + self.bias
+        if inputs.ndim > 2:
+            y = y.reshape(inputs.shape[:-1] + (self.units,))
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(units=self.units, activation=activations.serialize(self.activation), use_bias=self.use_bias,
+                      kernel_initializer=initializers.serialize(self.kernel_initializer),
+                      bias_initializer=initializers.serialize(self.bias_initializer),
+                      kernel_regularizer=serialize_regularizer(self.kernel_regularizer),
+                      bias_regularizer=serialize_regularizer(self.bias_regularizer),
+                      activity_regularizer=serialize_regularizer(self.activity_regularizer),
+                      kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)
+        return config

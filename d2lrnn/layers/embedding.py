@@ -1,0 +1,76 @@
+"""``Embedding``: integer token ids -> dense vectors, by looking up rows of a weight matrix."""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .. import regularizers
+from ..autograd import Tensor
+from . import initializers
+from .base import Layer, serialize_regularizer
+
+
+class Embedding(Layer):
+    """Keras's ``Embedding``: row ``i`` of ``embeddings`` (input_dim, output_dim) is the vector of id ``i``.
+
+    Args:
+        input_dim: number of ids (vocabulary size; with ``mask_zero`` include the padding id 0).
+        output_dim: size of each vector.
+        embeddings_initializer: default 'uniform', i.e. U(-0.05, 0.05) as in Keras.
+        embeddings_regularizer: weight penalty added to the training loss.
+        mask_zero: treat id 0 as padding: the output carries the mask ``ids != 0``, so the
+            recurrent layers after it skip padded steps. Row 0 still exists and is still looked up.
+        input_length: accepted and ignored (Keras 3 deprecated it).
+
+    Shapes: ids (B, T) (or any shape) -> (B, T, output_dim). Float ids are truncated to integers;
+    an id outside [0, input_dim) raises a ValueError naming it.
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
+                 input_length: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{argument}` must be a positive integer. Received: {argument}={value!r} "
+                                 f"(of type {type(value).__name__})")
+        if input_length is not None:
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = embeddings_constraint
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+
+    def build(self, input_shape: tuple) -> None:
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          name="embeddings", regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        ids = inputs.data
+        if ids.dtype.kind not in "iu":
+            ids = ids.astype("int64")
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.input_dim):
+            bad = int(ids.max()) if int(ids.max()) >= self.input_dim else int(ids.min())
+            raise ValueError(f"Embedding '{self.name}': id {bad} is outside [0, input_dim) with input_dim="
+                             f"{self.input_dim}. Make input_dim larger than the largest id (with mask_zero=True, "
+                             "the vocabulary size plus one for the padding id 0).")
+        return self.embeddings[ids]
+
+    def compute_mask(self, inputs: Tensor, mask: Any = None) -> Any:
+        """``ids != 0`` when ``mask_zero``, else None."""
+        return inputs.data != 0 if self.mask_zero else None
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(input_dim=self.input_dim, output_dim=self.output_dim,
+                      embeddings_initializer=initializers.serialize(self.embeddings_initializer),
+                      embeddings_regularizer=serialize_regularizer(self.embeddings_regularizer),
+                      embeddings_constraint=self.embeddings_constraint, mask_zero=self.mask_zero)
+        return config
