@@ -1,0 +1,96 @@
+"""``RNNLMScratch``: a character-level language model around any recurrent layer.
+
+Tokens go in one-hot, the recurrent layer turns them into hidden states H_t, and the
+output layer scores the next token: O_t = H_t W_hq + b_q. The loss is the mean
+cross-entropy per token; the plots show its exponential, the perplexity.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..autograd import Tensor, no_grad, randn, stack, zeros
+from ..autograd.functional import one_hot
+from ..nn import Parameter
+from ..training import Classifier, Module
+
+
+class RNNLMScratch(Classifier):
+    """The RNN-based language model implemented from scratch.
+
+    Args:
+        rnn: a recurrent layer with attributes ``num_hiddens`` (its output size) and
+            ``sigma``, called as ``rnn(inputs, state)`` -> (outputs, state).
+        vocab_size: number of tokens (the one-hot size and the number of classes).
+        lr: learning rate of the SGD optimizer.
+    """
+
+    def __init__(self, rnn: Module, vocab_size: int, lr: float = 0.01) -> None:
+        super().__init__()
+        if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
+            raise ValueError(f"{type(self).__name__}: vocab_size must be a positive int, got {vocab_size!r}")
+        self.save_hyperparameters()
+        self.init_params()
+
+    def init_params(self) -> None:
+        """The output layer: W_hq (num_hiddens, vocab_size) ~ N(0, 1) * sigma, b_q zero."""
+        self.W_hq = Parameter(randn(self.rnn.num_hiddens, self.vocab_size) * self.rnn.sigma)
+        self.b_q = Parameter(zeros(self.vocab_size))
+
+    def training_step(self, batch: tuple) -> Tensor:
+        """Mean per-token loss of one batch; its exponential is plotted as 'train_ppl'."""
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot("ppl", loss.exp(), train=True)
+        return loss
+
+    def validation_step(self, batch: tuple) -> None:
+        """Plot the batch's perplexity exp(mean loss) as 'val_ppl'."""
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot("ppl", loss.exp(), train=False)
+
+    def one_hot(self, X: Any) -> Tensor:
+        """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size)."""
+        indices = X.data if isinstance(X, Tensor) else X
+        indices = backend.get_array_module(indices).asarray(indices)
+        if indices.ndim != 2:
+            raise ValueError(f"{type(self).__name__}: X must be token indices of shape (batch_size, num_steps), "
+                             f"got shape {indices.shape}")
+        return one_hot(indices.T, self.vocab_size)
+
+    def output_layer(self, rnn_outputs: list[Tensor]) -> Tensor:
+        """Hidden states, num_steps of (batch_size, num_hiddens) -> logits (batch_size, num_steps, vocab_size)."""
+        outputs = [H @ self.W_hq + self.b_q for H in rnn_outputs]
+        return stack(outputs, axis=1)
+
+    def forward(self, X: Any, state: Any = None) -> Tensor:
+        """Token indices (batch_size, num_steps) -> next-token logits (batch_size, num_steps, vocab_size).
+
+        The final state is dropped: every batch starts from ``state`` (zeros by default).
+        """
+        embs = self.one_hot(X)
+        rnn_outputs, _ = self.rnn(embs, state)
+        return self.output_layer(rnn_outputs)
+
+    def predict(self, prefix: str, num_preds: int, vocab: Any, device: str | None = None) -> str:
+        """Continue ``prefix`` with ``num_preds`` tokens, each the most likely next one.
+
+        The prefix first warms up the state (its characters are fed, not predicted);
+        each prediction is then fed back as the next input. Returns prefix + predictions.
+        ``device`` defaults to the device of the model's parameters.
+        """
+        if not isinstance(prefix, str) or not prefix:
+            raise ValueError(f"predict: prefix must be a non-empty string, got {prefix!r}")
+        if not isinstance(num_preds, int) or isinstance(num_preds, bool) or num_preds < 0:
+            raise ValueError(f"predict: num_preds must be an int >= 0, got {num_preds!r}")
+        device = device or self.parameters()[0].device
+        state, outputs = None, [vocab[prefix[0]]]
+        with no_grad():
+            for i in range(len(prefix) + num_preds - 1):
+                X = Tensor([[outputs[-1]]], device=device)
+                rnn_outputs, state = self.rnn(self.one_hot(X), state)
+                if i < len(prefix) - 1:  # warm-up: feed the next character of the prefix
+                    outputs.append(vocab[prefix[i + 1]])
+                else:  # predict: the arg-max becomes the next input
+                    Y = self.output_layer(rnn_outputs)
+                    outputs.append(int(Y.argmax(axis=2).item()))
+        return "".join(vocab.idx_to_token[i] for i in outputs)
