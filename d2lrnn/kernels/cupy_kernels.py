@@ -1,0 +1,139 @@
+"""CuPy ElementwiseKernels for the gate math of one time step (used only on a GPU).
+
+On a GPU each NumPy-style call is a kernel launch, so the element-wise work of one step of
+the fused sequence kernels (``rnn.py``, ``lstm.py``, ``gru.py``) is fused into one launch;
+the matmuls stay with cuBLAS. The arithmetic is the NumPy path's, line for line, so both
+devices give the same numbers up to rounding. Arguments are (B, H) arrays or views (the gate
+blocks of a packed (B, G*H) buffer are passed as strided views), ``valid`` is a (B, 1)
+boolean mask or the scalar True. Kernels are compiled on first use; CuPy comes from
+``d2lrnn.backend``, the only module that imports it.
+"""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from .. import backend
+
+
+def _blocks(packed: Any, count: int) -> list:
+    """The ``count`` gate blocks of a (B, count*H) array, as (B, H) views."""
+    H = packed.shape[-1] // count
+    return [packed[..., k * H:(k + 1) * H] for k in range(count)]
+
+
+@cache
+def _rnn_forward() -> Any:
+    return backend.cupy.ElementwiseKernel(
+        "T px, T ph, T h_prev, bool valid, bool relu",
+        "T h",
+        """
+        T a = px + ph;
+        T y = relu ? (a > (T)0 ? a : (T)0) : tanh(a);
+        h = valid ? y : h_prev;
+        """,
+        "d2lrnn_rnn_step_forward",
+    )
+
+
+@cache
+def _lstm_forward() -> Any:
+    # Pre-activations of the sigmoid gates arrive halved: sigmoid(z) = 0.5 tanh(z / 2) + 0.5.
+    return backend.cupy.ElementwiseKernel(
+        "T px_o, T px_i, T px_f, T px_g, T ph_o, T ph_i, T ph_f, T ph_g, T c_prev, T h_prev, bool valid",
+        "T gate_o, T gate_i, T gate_f, T gate_g, T c, T tanh_c, T h",
+        """
+        T o = (T)0.5 * tanh(px_o + ph_o) + (T)0.5;
+        T ig = (T)0.5 * tanh(px_i + ph_i) + (T)0.5;
+        T f = (T)0.5 * tanh(px_f + ph_f) + (T)0.5;
+        T g = tanh(px_g + ph_g);
+        gate_o = o; gate_i = ig; gate_f = f; gate_g = g;
+        T c_new = f * c_prev + ig * g;
+        T tc = tanh(c_new);
+        tanh_c = tc;
+        c = valid ? c_new : c_prev;
+        h = valid ? o * tc : h_prev;
+        """,
+        "d2lrnn_lstm_step_forward",
+    )
+
+
+@cache
+def _lstm_backward() -> Any:
+    return backend.cupy.ElementwiseKernel(
+        "T dh, T dc_in, T k_o, T k_i, T k_f, T k_g, T h_to_c, T c_to_c",
+        "T dz_o, T dz_i, T dz_f, T dz_g, T dc_out",
+        """
+        dz_o = dh * k_o;
+        T dc = dc_in + dh * h_to_c;
+        dz_i = dc * k_i; dz_f = dc * k_f; dz_g = dc * k_g;
+        dc_out = dc * c_to_c;
+        """,
+        "d2lrnn_lstm_step_backward",
+    )
+
+
+@cache
+def _gru_forward() -> Any:
+    # Pre-activations of r and z arrive halved (sigmoid via tanh); the candidate's do not.
+    return backend.cupy.ElementwiseKernel(
+        "T px_r, T px_z, T px_n, T ph_r, T ph_z, T ph_n, T b_hn, T h_prev, bool valid",
+        "T gate_r, T gate_z, T gate_n, T hn, T h",
+        """
+        T r = (T)0.5 * tanh(px_r + ph_r) + (T)0.5;
+        T z = (T)0.5 * tanh(px_z + ph_z) + (T)0.5;
+        T recurrent_n = ph_n + b_hn;
+        T cand = tanh(px_n + r * recurrent_n);
+        gate_r = r; gate_z = z; gate_n = cand; hn = recurrent_n;
+        h = valid ? cand + z * (h_prev - cand) : h_prev;
+        """,
+        "d2lrnn_gru_step_forward",
+    )
+
+
+@cache
+def _gru_backward() -> Any:
+    return backend.cupy.ElementwiseKernel(
+        "T dh, T k_z, T k_n, T k_r, T gate_r, T z_carry",
+        "T dz_r, T dz_z, T d_hn, T dz_n, T dh_direct",
+        """
+        T dn = dh * k_n;
+        dz_z = dh * k_z;
+        dz_n = dn;
+        dz_r = dn * k_r;
+        d_hn = dn * gate_r;
+        dh_direct = dh * z_carry;
+        """,
+        "d2lrnn_gru_step_backward",
+    )
+
+
+def rnn_step(projected: Any, recurrent: Any, h_prev: Any, valid: Any, relu: bool, h: Any) -> None:
+    """h = act(projected + recurrent) where valid, else h_prev."""
+    _rnn_forward()(projected, recurrent, h_prev, valid, relu, h)
+
+
+def lstm_step(projected: Any, recurrent: Any, c_prev: Any, h_prev: Any, valid: Any, gates: Any, c: Any,
+              tanh_c: Any, h: Any) -> None:
+    """One LSTM step's gate math; gates (B, 4H) in the internal order o, i, f, g."""
+    _lstm_forward()(*_blocks(projected, 4), *_blocks(recurrent, 4), c_prev, h_prev, valid, *_blocks(gates, 4),
+                    c, tanh_c, h)
+
+
+def lstm_step_backward(dh: Any, dc_in: Any, k_o: Any, k_i: Any, k_f: Any, k_g: Any, h_to_c: Any, c_to_c: Any,
+                       dz_o: Any, dz_i: Any, dz_f: Any, dz_g: Any, dc_out: Any) -> None:
+    """One LSTM step's gradient products (the factors k_* as in ``lstm.py``)."""
+    _lstm_backward()(dh, dc_in, k_o, k_i, k_f, k_g, h_to_c, c_to_c, dz_o, dz_i, dz_f, dz_g, dc_out)
+
+
+def gru_step(projected: Any, recurrent: Any, b_hn: Any, h_prev: Any, valid: Any, gates: Any, hn: Any,
+             h: Any) -> None:
+    """One GRU step's gate math; gates (B, 3H) in the internal order r, z, n."""
+    _gru_forward()(*_blocks(projected, 3), *_blocks(recurrent, 3), b_hn, h_prev, valid, *_blocks(gates, 3), hn, h)
+
+
+def gru_step_backward(dh: Any, k_z: Any, k_n: Any, k_r: Any, gate_r: Any, z_carry: Any, d_gates: Any,
+                      dh_direct: Any) -> None:
+    """One GRU step's gradient products; d_gates (B, 4, H) receives [dr, dz, d_hn, dn]."""
+    _gru_backward()(dh, k_z, k_n, k_r, gate_r, z_carry, d_gates[:, 0], d_gates[:, 1], d_gates[:, 2],
+                    d_gates[:, 3], dh_direct)
