@@ -95,7 +95,8 @@ def test_downloads_verifies_and_then_never_downloads_again(monkeypatch, served, 
 
 def test_a_corrupt_cached_file_is_replaced(monkeypatch, served, cache):
     data = b"the right bytes"
-    register(monkeypatch, "tiny", urls=(served(data),), files={"tiny.txt": Checksum("sha1", hashlib.sha1(data).hexdigest())})
+    register(monkeypatch, "tiny", urls=(served(data),),
+             files={"tiny.txt": Checksum("sha1", hashlib.sha1(data).hexdigest())})
     cache.mkdir()
     (cache / "tiny.txt").write_bytes(b"the wrong bytes")
     download("tiny", str(cache))
@@ -147,7 +148,8 @@ def test_a_download_cut_halfway_leaves_no_partial_file(monkeypatch, cache):
 
 def test_the_next_mirror_is_tried_when_one_fails(monkeypatch, served, cache):
     data = b"from the mirror"
-    register(monkeypatch, "tiny", urls=(UNREACHABLE, served(data)), files={"tiny.txt": Checksum("sha256", sha256(data))})
+    register(monkeypatch, "tiny", urls=(UNREACHABLE, served(data)),
+             files={"tiny.txt": Checksum("sha256", sha256(data))})
     assert pathlib.Path(download("tiny", str(cache))).read_bytes() == data
 
 

@@ -75,7 +75,7 @@ def test_bad_arguments(kwargs, message):
 
 
 def test_bad_sequences():
-    with pytest.raises(ValueError, match="`sequences` must be a list of iterables. Found non-iterable: 3 at position 1"):
+    with pytest.raises(ValueError, match="must be a list of iterables. Found non-iterable: 3 at position 1"):
         pad_sequences([[1], 3])
     with pytest.raises(ValueError, match=r"item shape \(3,\) of the sequence at position 1 differs from \(2,\)"):
         pad_sequences([np.zeros((1, 2)), np.zeros((1, 3))])
