@@ -7,7 +7,8 @@ from .embedding import Embedding
 from .linear import Linear
 from .losses import CrossEntropyLoss, MSELoss, cross_entropy, mse
 from .optim import SGD, Adam, Optimizer, RMSprop
+from .rnn import GRU, LSTM, RNN
 
 __all__ = ["Module", "Parameter", "cell_equations", "init", "losses", "Linear", "Embedding", "Dropout",
            "CrossEntropyLoss", "MSELoss", "cross_entropy", "mse", "Optimizer", "SGD", "Adam", "RMSprop",
-           "clip_grad_norm"]
+           "clip_grad_norm", "RNN", "LSTM", "GRU"]

@@ -1,0 +1,208 @@
+"""Concise PyTorch-style recurrent layers: ``RNN``, ``LSTM`` and ``GRU``, on the fused kernels.
+
+They take PyTorch's arguments and return what PyTorch returns:
+
+    rnn = nn.LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                  dropout=0.0, bidirectional=False)
+    output, (h_n, c_n) = rnn(x, (h0, c0))      # GRU and RNN: output, h_n = rnn(x, h0)
+
+with x (T, B, input_size) (B first if ``batch_first``; an unbatched (T, input_size) works
+too), output (T, B, num_directions * H) and h_n, c_n (num_layers * num_directions, B, H).
+Missing initial states are zeros.
+
+The parameters have PyTorch's names, shapes, gate order and initialisation U(-1/sqrt(H),
+1/sqrt(H)): ``weight_ih_l{k}`` (G*H, input of layer k), ``weight_hh_l{k}`` (G*H, H),
+``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), and the same with ``_reverse`` for the backward
+direction, G = 1, 4, 3. So ``load_state_dict(torch_model.state_dict())`` works.
+
+Every layer and direction runs one fused kernel (``d2lrnn.kernels``) on weights converted
+by ``d2lrnn.kernels.layouts``, so gradients arrive in the PyTorch-layout parameters. The
+backward direction runs with ``reverse=True`` and its outputs stay at their time index, so
+the two directions concatenate along the feature axis, as in PyTorch.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import Tensor, as_tensor, concat, functional, stack, zeros
+from ..kernels import gru_sequence, layouts, lstm_sequence, rnn_sequence
+from . import init
+from .module import Module, Parameter
+
+
+def _positive_int(owner: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    return value
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: parameters, argument checks and the layer/direction loop.
+
+    Subclasses set ``gates`` (G) and ``state_count`` and define ``_run_kernel``.
+    """
+
+    gates = 1
+    state_count = 1
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: str | None = None, dtype: Any = None) -> None:
+        name = type(self).__name__
+        self.input_size = _positive_int(name, "input_size", input_size)
+        self.hidden_size = _positive_int(name, "hidden_size", hidden_size)
+        self.num_layers = _positive_int(name, "num_layers", num_layers)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"{name}: dropout must be a probability in [0, 1), got {dropout!r}")
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self.num_directions = 2 if bidirectional else 1
+        bound = 1.0 / math.sqrt(hidden_size)
+        G, H = self.gates, hidden_size
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else H * self.num_directions
+            for direction in range(self.num_directions):
+                shapes = [(G * H, layer_input), (G * H, H)] + ([(G * H,), (G * H,)] if bias else [])
+                for param_name, shape in zip(self._parameter_names(layer, direction), shapes):
+                    param = Parameter(zeros(*shape, dtype=dtype or "float32", device=device))
+                    setattr(self, param_name, init.uniform_(param, -bound, bound))
+
+    def _parameter_names(self, layer: int, direction: int) -> list[str]:
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        names = [f"weight_ih{suffix}", f"weight_hh{suffix}"]
+        return names + [f"bias_ih{suffix}", f"bias_hh{suffix}"] if self.bias else names
+
+    def _layer_weights(self, layer: int, direction: int) -> list:
+        """weight_ih, weight_hh, bias_ih, bias_hh of one layer and direction (biases None without bias)."""
+        weights = [getattr(self, name) for name in self._parameter_names(layer, direction)]
+        return weights if self.bias else weights + [None, None]
+
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
+        """Run one layer in one direction: returns (output (T, B, H), *final states (B, H))."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def _check_input(self, x: Any) -> Tensor:
+        name = type(self).__name__
+        dtype = self.weight_ih_l0.dtype
+        x = as_tensor(x, dtype=dtype)
+        if x.ndim not in (2, 3):
+            layout = "(batch, time, features)" if self.batch_first else "(time, batch, features)"
+            raise ValueError(f"{name}: input must have shape {layout} or, unbatched, (time, features), "
+                             f"got shape {x.shape}")
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input must have {self.input_size} features (input_size) in its last axis, "
+                             f"got shape {x.shape}")
+        if x.dtype != dtype:
+            raise TypeError(f"{name}: input has dtype {x.dtype} but the parameters have dtype {dtype}; "
+                            f"convert it with x.astype('{dtype}')")
+        return x
+
+    def _initial_states(self, hx: Any, batch: int, batched: bool, x: Tensor) -> list:
+        """The initial states as (num_layers * num_directions, B, H) Tensors (zeros when hx is None)."""
+        name = type(self).__name__
+        shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        if hx is None:
+            return [zeros(*shape, dtype=x.dtype, device=x.device) for _ in range(self.state_count)]
+        if self.state_count == 2:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{name}: the initial state must be a pair (h0, c0), got {type(hx).__name__}")
+            parts, labels = list(hx), ["h0", "c0"]
+        else:
+            parts, labels = [hx], ["h0"]
+        states = []
+        for label, state in zip(labels, parts):
+            state = as_tensor(state, dtype=x.dtype)
+            expected = shape if batched else (shape[0], shape[2])
+            if state.shape != expected:
+                raise ValueError(f"{name}: {label} must have shape {expected} (num_layers * num_directions, "
+                                 f"{'batch, ' if batched else ''}hidden_size), got shape {state.shape}")
+            states.append(state if batched else state.reshape(shape))
+        return states
+
+    def forward(self, x: Any, hx: Any = None) -> tuple:
+        """Run every layer and direction over the sequence; see the module docstring for shapes."""
+        x = self._check_input(x)
+        batched = x.ndim == 3
+        if not batched:
+            x = x.reshape(x.shape[0], 1, x.shape[1])
+        elif self.batch_first:
+            x = x.transpose(1, 0, 2)
+        initial = self._initial_states(hx, x.shape[1], batched, x)
+
+        finals: list[list] = [[] for _ in range(self.state_count)]
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                k = layer * self.num_directions + direction
+                output, *states = self._run_kernel(layer_input, [s[k] for s in initial],
+                                                   self._layer_weights(layer, direction), reverse=direction == 1)
+                outputs.append(output)
+                for final, state in zip(finals, states):
+                    final.append(state)
+            layer_input = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)
+            if layer < self.num_layers - 1:
+                layer_input = functional.dropout(layer_input, self.dropout, self.training)
+
+        output = layer_input
+        states = [stack(final, axis=0) for final in finals]
+        if not batched:
+            output = output.reshape(output.shape[0], output.shape[2])
+            states = [s.reshape(s.shape[0], s.shape[2]) for s in states]
+        elif self.batch_first:
+            output = output.transpose(1, 0, 2)
+        return (output, states[0]) if self.state_count == 1 else (output, tuple(states))
+
+    def __repr__(self) -> str:
+        extras = "".join(f", {key}={getattr(self, key)!r}" for key, default in self._repr_defaults()
+                         if getattr(self, key) != default)
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extras})"
+
+    def _repr_defaults(self) -> list:
+        return [("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0),
+                ("bidirectional", False)]
+
+
+class RNN(RNNBase):
+    """Elman RNN, h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu), as torch.nn.RNN."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device: str | None = None, dtype: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device, dtype)
+
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
+        return rnn_sequence(x, *states, *layouts.rnn_from_torch(*weights), reverse=reverse,
+                            activation=self.nonlinearity)
+
+    def _repr_defaults(self) -> list:
+        return [("nonlinearity", "tanh")] + super()._repr_defaults()
+
+
+class LSTM(RNNBase):
+    """LSTM with gates i, f, g, o, as torch.nn.LSTM (no ``proj_size``)."""
+
+    gates = 4
+    state_count = 2
+
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
+        return lstm_sequence(x, *states, *layouts.lstm_from_torch(*weights), reverse=reverse)
+
+
+class GRU(RNNBase):
+    """GRU with gates r, z, n and the reset gate applied after the recurrent matmul, as torch.nn.GRU."""
+
+    gates = 3
+
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
+        return gru_sequence(x, *states, *layouts.gru_from_torch(*weights), reverse=reverse)
+
+
+__all__ = ["RNN", "LSTM", "GRU"]
