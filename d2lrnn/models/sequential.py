@@ -177,9 +177,10 @@ class Sequential(Layer):
             raise ValueError("loss: compile needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise ValueError(f"metrics: expected a list such as ['accuracy'], got {metrics!r}")
-        self.loss = losses_module.get(loss)
+        loss = losses_module.get(loss)
         for m in metrics or []:
             metrics_module.check_identifier(m)
+        self.loss = loss
         self._metric_names = list(metrics or [])
         self._optimizer_spec = optimizer
         self.optimizer = None
