@@ -166,8 +166,8 @@ class Tensor:
             )
         if grad is None:
             if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward(): gradient can be implicit only for a scalar output, got shape "
+                raise ValueError(
+                    f"backward(): grad can be left out only for a scalar output, got shape "
                     f"{self.shape}. Pass grad= of that shape, or reduce with .sum() first."
                 )
             grad = self._xp.ones(self.shape, dtype=self.dtype)
@@ -298,9 +298,10 @@ class Tensor:
         return ops.Reshape.apply(self, shape=shape)
 
     def transpose(self, *axes: int) -> "Tensor":
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return ops.Transpose.apply(self, axes=axes or None)
+        """Permute the axes like ``numpy.transpose``: reversed when no axes (or None) are given."""
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def permute(self, *axes: int) -> "Tensor":
         return self.transpose(*axes)
