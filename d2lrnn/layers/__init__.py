@@ -10,6 +10,16 @@ from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .masking import Masking
 from .text_vectorization import TextVectorization
+from .abstract_rnn_cell import AbstractRNNCell
+from .bidirectional import Bidirectional
+from .dropout_rnn_cell import DropoutRNNCell
+from .gru import GRU, GRUCell
+from .lstm import LSTM, LSTMCell
+from .rnn import RNN
+from .simple_rnn import SimpleRNN, SimpleRNNCell
+from .stacked_rnn_cells import StackedRNNCells
 
 __all__ = ["Layer", "Weight", "activations", "initializers", "attach_mask", "clear_session", "mask_of",
-           "Dense", "Dropout", "Embedding", "Input", "InputLayer", "Masking", "TextVectorization"]
+           "Dense", "Dropout", "Embedding", "Input", "InputLayer", "Masking", "TextVectorization",
+           "AbstractRNNCell", "Bidirectional", "DropoutRNNCell", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN",
+           "SimpleRNN", "SimpleRNNCell", "StackedRNNCells"]

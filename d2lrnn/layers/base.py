@@ -136,6 +136,27 @@ def _is_array(value: Any) -> bool:
 
 
 # -------------------------------------------------------------------------- Layer
+# Every Layer subclass, by class name, so that configs can name the layers they contain.
+LAYER_CLASSES: dict[str, type] = {}
+
+
+def serialize_layer(layer: "Layer") -> dict:
+    """{'class_name': 'LSTM', 'config': layer.get_config()}: enough to rebuild it (without weights)."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize_layer(config: dict, custom_objects: dict | None = None) -> "Layer":
+    """The inverse of ``serialize_layer``; ``custom_objects`` maps class names to classes."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"deserialize_layer: expected a dict with 'class_name' and 'config', got {config!r}")
+    classes = {**LAYER_CLASSES, **(custom_objects or {})}
+    name = config["class_name"]
+    if name not in classes:
+        raise ValueError(f"deserialize_layer: unknown layer class {name!r}; define it (or pass it in "
+                         f"custom_objects) before loading. Known: {sorted(classes)}")
+    return classes[name].from_config(config.get("config", {}))
+
+
 class Layer(Module):
     """Base class of the Keras-style layers.
 
@@ -152,6 +173,10 @@ class Layer(Module):
     """
 
     supports_masking: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        LAYER_CLASSES[cls.__name__] = cls
 
     def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  name: str | None = None, **kwargs: Any) -> None:

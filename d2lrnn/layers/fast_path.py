@@ -1,0 +1,111 @@
+"""The fast path: run a whole SimpleRNN / LSTM / GRU layer in one fused kernel call.
+
+What cuDNN is to Keras, ``d2lrnn.kernels`` is here: the input projections of all steps in
+one matmul, one packed recurrent matmul per step, and a hand-written BPTT. The Keras weight
+layout IS the kernel layout (kernel (D, G*U), recurrent_kernel (U, G*U), bias (G*U,); the GRU
+bias (2, 3U) gives b_x = bias[0], b_h = bias[1]), so the layer's own weights go in unchanged
+and gradients reach them directly.
+
+It runs only where it computes exactly what the generic loop computes:
+tanh / sigmoid activations, no recurrent dropout, unroll=False, use_bias=True, GRU with
+reset_after=True, and a mask that is absent or right-padded (each row True...True then
+False...False). ``unavailable_reason`` names the first condition that fails.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend, kernels
+from ..autograd import Tensor
+from . import activations
+
+_KINDS = ("rnn_sequence", "lstm_sequence", "gru_sequence")
+
+
+def _kernel_name(cell: Any) -> str | None:
+    """The kernel a built-in cell maps to. Only the exact classes qualify: a subclass may change the step."""
+    name = vars(type(cell)).get("fused_kernel")
+    return name if name in _KINDS else None
+
+
+def is_right_padded(mask: Any) -> bool:
+    """True if every row of the (B, T) boolean mask is some Trues followed only by Falses."""
+    xp = backend.get_array_module(mask)
+    lengths = mask.sum(axis=1)
+    expected = xp.arange(mask.shape[1])[None, :] < lengths[:, None]
+    return bool((mask == expected).all())
+
+
+def unavailable_reason(layer: Any, mask: Any) -> str | None:
+    """Why ``layer`` cannot take the fast path for this call, or None if it can."""
+    cell = layer.cell
+    name = _kernel_name(cell)
+    if name is None:
+        return f"its cell {type(cell).__name__} is not a SimpleRNNCell, LSTMCell or GRUCell"
+    if not hasattr(kernels, name):
+        return f"the fused kernel d2lrnn.kernels.{name} is not available"
+    if cell.activation is not activations.tanh:
+        return f"activation={activations.serialize(cell.activation)!r} (the kernel computes tanh)"
+    if name != "rnn_sequence" and cell.recurrent_activation is not activations.sigmoid:
+        return (f"recurrent_activation={activations.serialize(cell.recurrent_activation)!r} "
+                "(the kernel computes sigmoid)")
+    if cell.recurrent_dropout:
+        return f"recurrent_dropout={cell.recurrent_dropout} (the kernel has no recurrent dropout)"
+    if getattr(cell, "implementation", 2) == 1 and cell.dropout:
+        return "implementation=1 with dropout draws one input mask per gate"
+    if layer.unroll:
+        return "unroll=True"
+    if not cell.use_bias:
+        return "use_bias=False"
+    if name == "gru_sequence" and not cell.reset_after:
+        return "reset_after=False (the kernel applies the reset gate after the recurrent matmul)"
+    if layer.dtype not in ("float32", "float64"):
+        return f"dtype={layer.dtype!r} (the kernel runs float32 or float64)"
+    if mask is not None and not is_right_padded(mask):
+        return "the mask is not right-padded (each row must be True...True then False...False)"
+    return None
+
+
+def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) -> tuple:
+    """The fused equivalent of ``RNN._loop``: returns (last output, sequence or None, final states).
+
+    The sequence is in processing order, like the generic loop's.
+    """
+    cell = layer.cell
+    name = _kernel_name(cell)
+    if training and cell.dropout > 0 and (name == "rnn_sequence" or cell.dropout < 1):
+        # One input mask shared by every step and gate: the generic loop's implementation 2.
+        step_mask = cell.get_dropout_mask(sequences[:, 0, :])
+        cell.reset_dropout_mask()
+        sequences = sequences * step_mask[:, None, :]
+    x = sequences.transpose(1, 0, 2)  # time-major (T, B, D)
+    options = {"lengths": _lengths(mask), "reverse": layer.go_backwards,
+               "zero_masked_outputs": layer.zero_output_for_mask}
+    if name == "rnn_sequence":
+        outputs, h = kernels.rnn_sequence(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias,
+                                          activation="tanh", **options)
+        final_states = [h]
+    elif name == "lstm_sequence":
+        outputs, h, c = kernels.lstm_sequence(x, states[0], states[1], cell.kernel, cell.recurrent_kernel,
+                                              cell.bias, **options)
+        final_states = [h, c]
+    else:
+        outputs, h = kernels.gru_sequence(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias[0],
+                                          cell.bias[1], **options)
+        final_states = [h]
+    # The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
+    if layer.go_backwards:
+        last_output = outputs[0]
+        ordered = outputs[::-1]
+    else:
+        last_output = outputs[outputs.shape[0] - 1]
+        ordered = outputs
+    sequence = ordered.transpose(1, 0, 2) if layer.return_sequences else None
+    return last_output, sequence, final_states
+
+
+def _lengths(mask: Any) -> Any:
+    """Right-padded (B, T) mask -> valid lengths (B,); None when every step is valid."""
+    if mask is None or mask.all():
+        return None
+    return mask.sum(axis=1)

@@ -1,0 +1,156 @@
+"""``GRUCell`` and ``GRU``: gated recurrent units, with Keras's gate order z, r, h.
+
+Weights: kernel (D, 3U), recurrent_kernel (U, 3U) with blocks z (update), r (reset),
+h (candidate). PyTorch orders them r, z, n: convert with care.
+
+reset_after=True (default; cuDNN/PyTorch form): bias (2, 3U), row 0 = b_x, row 1 = b_h;
+    a = x_t W + b_x,  m = h_{t-1} W_rec + b_h
+    z, r = sigma(a_z + m_z), sigma(a_r + m_r);  h~ = phi(a_h + r * m_h)
+reset_after=False (the original GRU, as in the d2l book): bias (3U,);
+    a = x_t W + b;  z, r as above without b_h;  h~ = phi(a_h + (r * h_{t-1}) W_rec_h)
+Both: h_t = z * h_{t-1} + (1 - z) * h~   (z weighs the OLD state).
+Parameters: 3 U (D + U) + 6U (reset_after) or 3 (U (D + U) + U).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import regularizers
+from ..autograd import Tensor
+from ..nn.cell_equations import gru_blend, gru_gates
+from . import activations, initializers
+from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, check_units
+from .base import get_constraint, serialize_regularizer
+from .dropout_rnn_cell import DropoutRNNCell, clip_rate, dropped_copies, gate_blocks
+from .rnn import RNN
+
+
+class GRUCell(DropoutRNNCell, AbstractRNNCell):
+    """One GRU step on a batch: inputs (B, D), states [h] (B, U) -> (h_t, [h_t]).
+
+    Args follow ``keras.layers.GRUCell``: units, activation='tanh', recurrent_activation=
+    'sigmoid', use_bias=True, the three initializers, regularizers and constraints, dropout,
+    recurrent_dropout (one mask per gate when > 0), seed, reset_after=True.
+    """
+
+    fused_kernel = "gru_sequence"
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, reset_after: bool = True,
+                 seed: int | None = None, **kwargs: Any) -> None:
+        implementation = kwargs.pop("implementation", 2)
+        super().__init__(**kwargs)
+        self.units = check_units(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
+        self.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+        self.dropout = clip_rate(dropout, "dropout")
+        self.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
+        self.reset_after = bool(reset_after)
+        self.seed = seed
+        if implementation not in (1, 2):
+            raise ValueError(f"implementation: expected 1 or 2, got {implementation!r}")
+        self.implementation = 1 if self.recurrent_dropout else implementation
+        self.dropout_mask_count = 3 if self.implementation == 1 else 1
+        self.state_size = self.units
+        self.output_size = self.units
+
+    def build(self, input_shape: tuple) -> None:
+        U = self.units
+        self.kernel = self.add_weight((input_shape[-1], 3 * U), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight((U, 3 * U), self.recurrent_initializer, name="recurrent_kernel",
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        if self.use_bias:
+            shape = (2, 3 * U) if self.reset_after else (3 * U,)
+            self.bias = self.add_weight(shape, self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+
+    def call(self, inputs: Tensor, states: Any, training: bool = False) -> tuple:
+        """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""
+        single = isinstance(states, Tensor)
+        h_prev = states if single else states[0]
+        x = dropped_copies(inputs, self.get_dropout_mask, training and 0.0 < self.dropout < 1.0, 3)
+        h = dropped_copies(h_prev, self.get_recurrent_dropout_mask,
+                           training and 0.0 < self.recurrent_dropout < 1.0, 3)
+        input_bias, recurrent_bias = self._biases()
+        a = gate_blocks([(x, self.kernel)], input_bias, 3)
+        if self.reset_after:
+            m = gate_blocks([(h, self.recurrent_kernel)], recurrent_bias, 3)
+            z, r = gru_gates(a[0] + m[0], a[1] + m[1], self.recurrent_activation)
+            candidate = self.activation(a[2] + r * m[2])
+        else:
+            U = self.units
+            m = gate_blocks([(h[:2], self.recurrent_kernel[:, :2 * U])], None, 2)
+            z, r = gru_gates(a[0] + m[0], a[1] + m[1], self.recurrent_activation)
+            candidate = self.activation(a[2] + (r * h[2]) @ self.recurrent_kernel[:, 2 * U:])
+        h_new = gru_blend(z, h_prev, candidate)
+        return h_new, (h_new if single else [h_new])
+
+    def _biases(self) -> tuple:
+        """(input bias, recurrent bias): rows b_x, b_h with reset_after; (bias, None) otherwise."""
+        if self.bias is None:
+            return None, None
+        if self.reset_after:
+            return self.bias[0], self.bias[1]
+        return self.bias, None
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **builtin_cell_config(self), "reset_after": self.reset_after}
+
+
+class GRU(RNN):
+    """Gated Recurrent Unit over a whole sequence: ``RNN(GRUCell(...))`` in one layer.
+
+    Input (batch, time, features) -> (batch, units), or (batch, time, units) with
+    ``return_sequences=True``; ``return_state=True`` adds the final h: (output, h).
+    Arguments and defaults are Keras 3's (see GRUCell and RNN); ``use_fused`` replaces
+    ``use_cudnn`` (which is accepted too).
+    """
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 seed: int | None = None, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, reset_after: bool = True,
+                 use_fused: bool | None = None, **kwargs: Any) -> None:
+        cell = GRUCell(
+            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+            reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True), name="gru_cell",
+            implementation=kwargs.pop("implementation", 2))
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), **builtin_cell_config(self.cell), "reset_after": self.cell.reset_after}
+        config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+        return config

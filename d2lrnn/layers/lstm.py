@@ -1,0 +1,147 @@
+"""``LSTMCell`` and ``LSTM``: long short-term memory, with Keras's packed gate layout.
+
+Weights: kernel (D, 4U), recurrent_kernel (U, 4U), bias (4U,), each holding the gate blocks
+in the order i (input), f (forget), g (candidate), o (output), like PyTorch and cuDNN.
+One step, z = x_t W + h_{t-1} W_rec + b split into four blocks:
+
+    i, f, o = sigma(z_i), sigma(z_f), sigma(z_o);  g = phi(z_g)
+    c_t = f * c_{t-1} + i * g;   h_t = o * phi(c_t)       (the equations: nn.cell_equations)
+
+The output is h_t and the states are [h_t, c_t] in that order. Parameters: 4 (U (D + U) + U).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import regularizers
+from ..autograd import Tensor
+from ..nn.cell_equations import lstm_update
+from . import activations, initializers
+from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, check_units
+from .base import get_constraint, serialize_regularizer
+from .dropout_rnn_cell import DropoutRNNCell, clip_rate, dropped_copies, gate_blocks
+from .rnn import RNN
+
+
+class LSTMCell(DropoutRNNCell, AbstractRNNCell):
+    """One LSTM step on a batch: inputs (B, D), states [h, c] (B, U) each -> (h_t, [h_t, c_t]).
+
+    Args follow ``keras.layers.LSTMCell``: units, activation='tanh' (candidate and cell
+    squashing), recurrent_activation='sigmoid' (gates), use_bias=True, the three initializers
+    ('glorot_uniform', 'orthogonal', 'zeros'), unit_forget_bias=True (the forget block of the
+    bias starts at exactly 1), regularizers and constraints, dropout and recurrent_dropout
+    (variational masks; with recurrent_dropout > 0 one mask per gate, Keras's implementation 1),
+    seed. The hidden Keras argument ``implementation`` (1 or 2) is accepted.
+    """
+
+    fused_kernel = "lstm_sequence"
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 seed: int | None = None, **kwargs: Any) -> None:
+        implementation = kwargs.pop("implementation", 2)
+        super().__init__(**kwargs)
+        self.units = check_units(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
+        self.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+        self.dropout = clip_rate(dropout, "dropout")
+        self.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
+        self.seed = seed
+        if implementation not in (1, 2):
+            raise ValueError(f"implementation: expected 1 or 2, got {implementation!r}")
+        self.implementation = 1 if self.recurrent_dropout else implementation
+        self.dropout_mask_count = 4 if self.implementation == 1 else 1
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+
+    def build(self, input_shape: tuple) -> None:
+        U = self.units
+        self.kernel = self.add_weight((input_shape[-1], 4 * U), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight((U, 4 * U), self.recurrent_initializer, name="recurrent_kernel",
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        if self.use_bias:
+            initializer = self._forget_bias_initializer if self.unit_forget_bias else self.bias_initializer
+            self.bias = self.add_weight((4 * U,), initializer, name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+
+    def _forget_bias_initializer(self, shape: tuple, dtype: Any) -> numpy.ndarray:
+        """[bias_initializer(U), ones(U), bias_initializer(2U)]: the forget block is set to 1, not shifted."""
+        U = self.units
+        return numpy.concatenate([self.bias_initializer((U,), dtype), numpy.ones((U,), dtype),
+                                  self.bias_initializer((2 * U,), dtype)])
+
+    def call(self, inputs: Tensor, states: list, training: bool = False) -> tuple:
+        """inputs (B, D), states [h_{t-1}, c_{t-1}] -> (h_t, [h_t, c_t])."""
+        h_prev, c_prev = states[0], states[1]
+        x = dropped_copies(inputs, self.get_dropout_mask, training and 0.0 < self.dropout < 1.0, 4)
+        h = dropped_copies(h_prev, self.get_recurrent_dropout_mask,
+                           training and 0.0 < self.recurrent_dropout < 1.0, 4)
+        pre = gate_blocks([(x, self.kernel), (h, self.recurrent_kernel)], self.bias, 4)
+        h, c = lstm_update(*pre, c_prev, self.activation, self.recurrent_activation)
+        return h, [h, c]
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **builtin_cell_config(self), "unit_forget_bias": self.unit_forget_bias}
+
+
+class LSTM(RNN):
+    """Long Short-Term Memory over a whole sequence: ``RNN(LSTMCell(...))`` in one layer.
+
+    Input (batch, time, features) -> (batch, units), or (batch, time, units) with
+    ``return_sequences=True``; ``return_state=True`` adds the final h and c: (output, h, c).
+    Arguments and defaults are Keras 3's (see LSTMCell and RNN); ``use_fused`` replaces
+    ``use_cudnn`` (which is accepted too).
+    """
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 unroll: bool = False, use_fused: bool | None = None, **kwargs: Any) -> None:
+        cell = LSTMCell(
+            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True), name="lstm_cell",
+            implementation=kwargs.pop("implementation", 2))
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), **builtin_cell_config(self.cell),
+                  "unit_forget_bias": self.cell.unit_forget_bias}
+        config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+        return config

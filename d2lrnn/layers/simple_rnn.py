@@ -1,0 +1,120 @@
+"""``SimpleRNNCell`` and ``SimpleRNN``: the Elman RNN, h_t = phi(x_t W + b + h_{t-1} W_rec).
+
+Weights (Keras layout, ``get_weights`` order): kernel (D, U), recurrent_kernel (U, U),
+bias (U,). Parameters: U (D + U) + U.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Tensor
+from ..nn.cell_equations import rnn_update
+from .. import regularizers
+from . import activations, initializers
+from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, check_units
+from .base import get_constraint, serialize_regularizer
+from .dropout_rnn_cell import DropoutRNNCell, clip_rate
+from .rnn import RNN
+
+
+class SimpleRNNCell(DropoutRNNCell, AbstractRNNCell):
+    """One step of the Elman RNN on a batch: inputs (B, D), states [h (B, U)] -> (h_t, [h_t]).
+
+    Args follow ``keras.layers.SimpleRNNCell``: units, activation='tanh', use_bias=True,
+    kernel_initializer='glorot_uniform', recurrent_initializer='orthogonal',
+    bias_initializer='zeros', kernel/recurrent/bias regularizers and constraints,
+    dropout=0.0 (on x_t), recurrent_dropout=0.0 (on h_{t-1}), seed=None (for the masks).
+    """
+
+    fused_kernel = "rnn_sequence"
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = check_units(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
+        self.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+        self.dropout = clip_rate(dropout, "dropout")
+        self.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
+        self.seed = seed
+        self.state_size = self.units
+        self.output_size = self.units
+
+    def build(self, input_shape: tuple) -> None:
+        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight((self.units, self.units), self.recurrent_initializer,
+                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
+
+    def call(self, inputs: Tensor, states: Any, training: bool = False) -> tuple:
+        """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""
+        single = isinstance(states, Tensor)
+        h_prev = states if single else states[0]
+        if training and self.dropout > 0:  # unlike LSTM and GRU, a rate of 1 drops everything
+            inputs = inputs * self.get_dropout_mask(inputs)
+        recurrent_input = h_prev
+        if training and self.recurrent_dropout > 0:
+            recurrent_input = h_prev * self.get_recurrent_dropout_mask(h_prev)
+        pre = inputs @ self.kernel
+        if self.bias is not None:
+            pre = pre + self.bias
+        h = rnn_update(pre + recurrent_input @ self.recurrent_kernel, self.activation)
+        return h, (h if single else [h])
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **builtin_cell_config(self)}
+
+
+class SimpleRNN(RNN):
+    """A fully connected RNN over a whole sequence: ``RNN(SimpleRNNCell(...))`` in one layer.
+
+    Input (batch, time, features) -> (batch, units), or (batch, time, units) with
+    ``return_sequences=True``; ``return_state=True`` adds the final h. The arguments are
+    Keras's (see SimpleRNNCell and RNN), plus ``use_fused`` (see ``RNN``). As in Keras,
+    ``activity_regularizer`` is accepted; unlike Keras 3 (which drops it silently) it is applied.
+    """
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed: int | None = None,
+                 use_fused: bool | None = None, **kwargs: Any) -> None:
+        cell = SimpleRNNCell(
+            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True), name="simple_rnn_cell")
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), **builtin_cell_config(self.cell)}
+        config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+        return config
