@@ -121,6 +121,7 @@ class TextVectorization(Layer):
         self._index: dict[str, int] = {}
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
+        self.built = True  # no weights: the vocabulary is all there is
 
     # ------------------------------------------------------------ vocabulary
     def tokenize(self, text: str) -> list[str]:
