@@ -68,10 +68,11 @@ def is_gpu_array(array: Any) -> bool:
 
 
 def get_array_module(*arrays: Any) -> ModuleType:
-    """``cupy`` if any argument is a CuPy array (or wraps one in ``.data``), else ``numpy``."""
+    """``cupy`` if any argument is a CuPy array (or wraps one in ``.data``, as a Tensor), else ``numpy``."""
     if cupy is not None:
         for a in arrays:
-            if isinstance(getattr(a, "data", a), cupy.ndarray):
+            # Test the array itself first: a CuPy array's own ``.data`` is a memory pointer.
+            if isinstance(a, cupy.ndarray) or isinstance(getattr(a, "data", None), cupy.ndarray):
                 return cupy
     return numpy
 
