@@ -6,9 +6,9 @@ layout IS the kernel layout (kernel (D, G*U), recurrent_kernel (U, G*U), bias (G
 bias (2, 3U) gives b_x = bias[0], b_h = bias[1]), so the layer's own weights go in unchanged
 and gradients reach them directly.
 
-It runs only where it computes exactly what the generic loop computes:
-tanh / sigmoid activations, no recurrent dropout, unroll=False, use_bias=True, GRU with
-reset_after=True, and a mask that is absent or right-padded (each row True...True then
+It runs only where it computes exactly what the generic loop computes: tanh / sigmoid
+activations (SimpleRNN: tanh or relu), no recurrent dropout, unroll=False, use_bias=True, GRU
+with reset_after=True, and a mask that is absent or right-padded (each row True...True then
 False...False). ``unavailable_reason`` names the first condition that fails.
 """
 from __future__ import annotations
@@ -44,8 +44,10 @@ def unavailable_reason(layer: Any, mask: Any) -> str | None:
         return f"its cell {type(cell).__name__} is not a SimpleRNNCell, LSTMCell or GRUCell"
     if not hasattr(kernels, name):
         return f"the fused kernel d2lrnn.kernels.{name} is not available"
-    if cell.activation is not activations.tanh:
-        return f"activation={activations.serialize(cell.activation)!r} (the kernel computes tanh)"
+    supported = (activations.tanh, activations.relu) if name == "rnn_sequence" else (activations.tanh,)
+    if cell.activation not in supported:
+        return (f"activation={activations.serialize(cell.activation)!r} "
+                "(the kernels compute tanh, or relu for SimpleRNN)")
     if name != "rnn_sequence" and cell.recurrent_activation is not activations.sigmoid:
         return (f"recurrent_activation={activations.serialize(cell.recurrent_activation)!r} "
                 "(the kernel computes sigmoid)")
@@ -83,7 +85,7 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
                "zero_masked_outputs": layer.zero_output_for_mask}
     if name == "rnn_sequence":
         outputs, h = kernels.rnn_sequence(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias,
-                                          activation="tanh", **options)
+                                          activation=activations.serialize(cell.activation), **options)
         final_states = [h]
     elif name == "lstm_sequence":
         outputs, h, c = kernels.lstm_sequence(x, states[0], states[1], cell.kernel, cell.recurrent_kernel,
