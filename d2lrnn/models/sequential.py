@@ -83,7 +83,7 @@ class Sequential(Layer):
         self.built = False
         shape = self._declared_input_shape()
         if shape is not None:
-            self.maybe_build(shape)
+            self.build(shape)
 
     def _declared_input_shape(self) -> tuple | None:
         if self._input_layer is not None:
@@ -328,17 +328,20 @@ class Sequential(Layer):
                 tracker.update(total.item(), yb, out)
         return tracker.logs()
 
-    def predict(self, x: Any, batch_size: int = 32, verbose: int | str = "auto") -> numpy.ndarray:
-        """The outputs for ``x`` as one NumPy array (N, ...), computed in batches with dropout off."""
+    def predict(self, x: Any, batch_size: int = 32, verbose: int | str = "auto") -> Any:
+        """The outputs for ``x`` as one NumPy array (N, ...), computed in batches with dropout off
+        (a list of arrays when the last layer returns several outputs, e.g. ``return_state=True``)."""
         x = _as_batchable(x, "x")
         _check_positive_int(batch_size, "batch_size")
-        outputs = []
+        if not len(x):
+            raise ValueError("predict: x holds no samples")
+        batches = []
         with no_grad():
             for start in range(0, len(x), batch_size):
-                outputs.append(self(x[start:start + batch_size], training=False).numpy())
-        if not outputs:
-            raise ValueError("predict: x holds no samples")
-        return numpy.concatenate(outputs, axis=0)
+                out = self(x[start:start + batch_size], training=False)
+                batches.append([o.numpy() for o in out] if isinstance(out, (list, tuple)) else [out.numpy()])
+        joined = [numpy.concatenate(parts, axis=0) for parts in zip(*batches)]
+        return joined if isinstance(out, (list, tuple)) else joined[0]
 
     # --------------------------------------------------------- state and weights
     def reset_states(self) -> None:
