@@ -129,3 +129,8 @@ def test_predict_rejects_bad_arguments():
 def test_bad_token_shape_is_named():
     with pytest.raises(ValueError, match=r"RNNLMScratch: X must be token indices of shape \(batch_size, num_steps\)"):
         make_lm()(d2l.tensor(np.zeros((2, 3, 4), dtype=np.int64)))
+
+
+def test_concise_module_in_the_scratch_model_is_named():
+    with pytest.raises(TypeError, match="RNNLMScratch: rnn must be a scratch layer .* use RNNLM"):
+        RNNLMScratch(d2l.nn.RNN(4, 3), vocab_size=4)

@@ -34,6 +34,10 @@ class RNNLMScratch(Classifier):
 
     def init_params(self) -> None:
         """The output layer: W_hq (num_hiddens, vocab_size) ~ N(0, 1) * sigma, b_q zero."""
+        if not (hasattr(self.rnn, "num_hiddens") and hasattr(self.rnn, "sigma")):
+            raise TypeError(f"RNNLMScratch: rnn must be a scratch layer with num_hiddens and sigma attributes "
+                            f"(RNNScratch, LSTMScratch, ...), got {type(self.rnn).__name__}; use RNNLM for "
+                            "the concise modules of d2lrnn.nn")
         self.W_hq = Parameter(randn(self.rnn.num_hiddens, self.vocab_size) * self.rnn.sigma)
         self.b_q = Parameter(zeros(self.vocab_size))
 
