@@ -247,7 +247,7 @@ class Orthogonal(Initializer):
         q = q * numpy.sign(numpy.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).astype(dtype)
+        return numpy.ascontiguousarray(self.gain * q.reshape(shape), dtype=dtype)
 
     def get_config(self) -> dict:
         return {"gain": self.gain, "seed": self.seed}
