@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import d2lrnn as d2l
-from d2lrnn import layers, models
+from d2lrnn import layers, models, regularizers
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +146,46 @@ def test_weights_round_trip_with_recurrent_layers(rng, tmp_path):
     model.save_weights(str(tmp_path / "w.npz"))
     other.load_weights(str(tmp_path / "w.npz"))
     np.testing.assert_array_equal(other.predict(ids), model.predict(ids))
+
+
+def test_config_round_trip_rebuilds_the_same_model(tmp_path):
+    model = models.Sequential([layers.Input((None,), dtype="int32"), layers.Embedding(8, 4, mask_zero=True),
+                               layers.LSTM(3, return_sequences=True), layers.Dropout(0.1),
+                               layers.Dense(2, activation="softmax")], name="tagger")
+    clone = models.Sequential.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    assert [type(layer).__name__ for layer in clone.layers] == ["Embedding", "LSTM", "Dropout", "Dense"]
+    model.save_weights(str(tmp_path / "w.npz"))
+    clone.load_weights(str(tmp_path / "w.npz"))
+    ids = np.array([[1, 2, 3], [4, 0, 0]])
+    np.testing.assert_array_equal(clone.predict(ids), model.predict(ids))
+
+
+def test_fit_gradient_matches_finite_differences_of_evaluate(rng):
+    # One plain SGD step reveals the gradient fit used: grad = (before - after) / lr. Finite
+    # differences of evaluate() (loss + penalties, masked) give the same gradient independently.
+    ids = np.array([[1, 2, 3, 0], [4, 1, 0, 0], [2, 2, 2, 2]])
+    labels = np.array([1.0, 0.0, 1.0])
+    model = models.Sequential([
+        layers.Input((4,), dtype="int32"),
+        layers.Embedding(5, 3, mask_zero=True, embeddings_regularizer=regularizers.L2(0.05), dtype="float64"),
+        layers.SimpleRNN(2, dtype="float64"),
+        layers.Dense(1, activation="sigmoid", kernel_regularizer="l1", dtype="float64"),
+    ])
+    model.compile(optimizer=lambda params: d2l.nn.SGD(params, lr=1e-3), loss="binary_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(ids, labels, batch_size=3, epochs=1, shuffle=False, verbose=0)
+    used = [(b - a) / 1e-3 for b, a in zip(before, model.get_weights())]
+
+    eps = 1e-6
+    for k, weight in enumerate(before):
+        numeric = np.zeros_like(weight)
+        for i in np.ndindex(weight.shape):
+            values = [w.copy() for w in before]
+            values[k][i] += eps
+            model.set_weights(values)
+            plus = model.evaluate(ids, labels, batch_size=3)
+            values[k][i] -= 2 * eps
+            model.set_weights(values)
+            numeric[i] = (plus - model.evaluate(ids, labels, batch_size=3)) / (2 * eps)
+        np.testing.assert_allclose(used[k], numeric, rtol=1e-4, atol=1e-7)

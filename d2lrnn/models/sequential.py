@@ -17,7 +17,7 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor, no_grad
-from ..layers.base import Layer, mask_of
+from ..layers.base import Layer, deserialize_layer, mask_of, serialize_layer
 from ..layers.input_layer import InputLayer
 from ..nn import SGD, Adam, RMSprop
 from ..training.progress_bar import FitProgress
@@ -392,10 +392,18 @@ class Sequential(Layer):
         (print_fn or print)(text)
 
     def get_config(self) -> dict:
+        """{'name', 'trainable', 'dtype', 'layers': [serialized layers, the Input first if any]}."""
         config = super().get_config()
         entries = ([self._input_layer] if self._input_layer is not None else []) + self._layers
-        config["layers"] = [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in entries]
+        config["layers"] = [serialize_layer(layer) for layer in entries]
         return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
+        """A new model with the same layers (new weights); ``custom_objects`` maps names to your classes."""
+        config = dict(config)
+        entries = [deserialize_layer(entry, custom_objects) for entry in config.pop("layers", [])]
+        return cls(entries, **config)
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={[layer.name for layer in self._layers]}, built={self.built}>"
