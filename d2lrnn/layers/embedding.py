@@ -4,7 +4,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .. import regularizers
+from .. import backend, regularizers
 from ..autograd import Tensor
 from . import initializers
 from .base import Layer, serialize_regularizer
@@ -50,7 +50,8 @@ class Embedding(Layer):
                                           constraint=self.embeddings_constraint)
 
     def call(self, inputs: Tensor) -> Tensor:
-        ids = inputs.data
+        # Ids may come from the CPU (e.g. TextVectorization) while the table lives on the GPU.
+        ids = backend.to_device(inputs.data, self.embeddings.device)
         if ids.dtype.kind not in "iu":
             ids = ids.astype("int64")
         if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.input_dim):
@@ -62,7 +63,9 @@ class Embedding(Layer):
 
     def compute_mask(self, inputs: Tensor, mask: Any = None) -> Any:
         """``ids != 0`` when ``mask_zero``, else None."""
-        return inputs.data != 0 if self.mask_zero else None
+        if not self.mask_zero:
+            return None
+        return backend.to_device(inputs.data, self.embeddings.device) != 0
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape) + (self.output_dim,)

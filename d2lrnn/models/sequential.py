@@ -52,7 +52,8 @@ class Sequential(Layer):
         self._input_layer: InputLayer | None = None
         self._layers: list[Layer] = []
         self._output_shapes: list[Any] = []
-        self.optimizer: Any = None
+        self.optimizer: Any = None  # made by the first fit after compile
+        self._optimizer_spec: Any = None  # what compile was given
         self.loss: losses_module.Loss | None = None
         self._metric_names: list[Any] = []
         self.stop_training = False
