@@ -1,0 +1,114 @@
+"""Guards for the stored chapters, which strict nbval alone would let through.
+
+nbval silently skips cells whose execution_count is null, so an unexecuted or stripped chapter
+"passes". These tests fail when a chapter has an unexecuted code cell, an error output, a memory
+address in an output (0x7f...: different on every run), or was not normalised by
+``python chapters/build.py`` (widget state saved, kernelspec other than python3, execution
+counts out of order).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "image/svg+xml", "application/json")
+SKIP_TAG = "nbval-skip"
+
+
+def output_texts(output: dict) -> list:
+    """Every piece of text in one stored output that nbval compares."""
+    if output.get("output_type") == "stream":
+        values = [output.get("text", "")]
+    else:
+        values = [output.get("data", {}).get(mime) for mime in TEXT_TYPES]
+    # Stored text is a string or a list of lines (JSON data is a dict: its repr will do).
+    return ["".join(v) if isinstance(v, list) else str(v) for v in values if v is not None]
+
+
+def notebook_problems(notebook: dict) -> list:
+    """What is wrong with a stored notebook, one message per problem (empty: fine)."""
+    problems = []
+    if "widgets" in notebook.get("metadata", {}):
+        problems.append("widget state is saved in the metadata")
+    kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name")
+    if kernel != "python3":
+        problems.append(f"kernelspec is {kernel!r}, expected 'python3'")
+    expected_count = 0
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") != "code" or not "".join(cell.get("source", "")).strip():
+            continue
+        count = cell.get("execution_count")
+        if count is None:
+            if SKIP_TAG not in cell.get("metadata", {}).get("tags", []):
+                problems.append(f"cell {index} was not executed")
+            continue
+        expected_count += 1
+        if count != expected_count:
+            problems.append(f"cell {index} has execution count {count}, expected {expected_count}")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                problems.append(f"cell {index} stored an error: {output.get('ename')}: {output.get('evalue')}")
+            for text in output_texts(output):
+                match = ADDRESS.search(text)
+                if match:
+                    problems.append(f"cell {index} shows a memory address {match.group()}")
+    return problems
+
+
+def _notebook(*cells: dict, metadata: dict | None = None) -> dict:
+    return {"metadata": {"kernelspec": {"name": "python3"}} if metadata is None else metadata,
+            "cells": list(cells)}
+
+
+def _code(source: str, count: int | None, outputs: list | None = None, tags: list | None = None) -> dict:
+    return {"cell_type": "code", "source": source, "execution_count": count, "outputs": outputs or [],
+            "metadata": {"tags": tags} if tags else {}}
+
+
+def test_a_clean_notebook_has_no_problems():
+    notebook = _notebook(
+        {"cell_type": "markdown", "source": "# Title", "metadata": {}},
+        _code("print(1)", 1, [{"output_type": "stream", "name": "stdout", "text": "1\n"}]),
+        _code("", None),  # empty cells are never executed
+        _code("slow()", None, tags=[SKIP_TAG]),
+        _code("x", 2, [{"output_type": "execute_result", "data": {"text/plain": "0x1f"}, "metadata": {}}]),
+    )
+    assert notebook_problems(notebook) == []
+
+
+@pytest.mark.parametrize("notebook, expected", [
+    (_notebook(_code("print(1)", None)), "cell 0 was not executed"),
+    (_notebook(_code("1/0", 1, [{"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
+                                 "traceback": []}])),
+     "cell 0 stored an error: ZeroDivisionError: division by zero"),
+    (_notebook(_code("object()", 1, [{"output_type": "execute_result", "metadata": {},
+                                      "data": {"text/plain": "<object object at 0x7f3a2b1c9e40>"}}])),
+     "cell 0 shows a memory address 0x7f3a2b1c9e40"),
+    (_notebook(_code("print(f)", 1, [{"output_type": "stream", "name": "stdout",
+                                      "text": ["<function f at ", "0x7f00deadbeef>\n"]}])),
+     "cell 0 shows a memory address 0x7f00deadbeef"),
+    (_notebook(_code("a", 1), _code("b", 3)), "cell 1 has execution count 3, expected 2"),
+    (_notebook(_code("a", 1), metadata={"kernelspec": {"name": "conda-env-d2l-py"}}),
+     "kernelspec is 'conda-env-d2l-py', expected 'python3'"),
+    (_notebook(_code("a", 1), metadata={"kernelspec": {"name": "python3"}, "widgets": {}}),
+     "widget state is saved in the metadata"),
+])
+def test_each_problem_is_reported(notebook, expected):
+    assert notebook_problems(notebook) == [expected]
+
+
+CHAPTER_PATHS = sorted(CHAPTERS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", CHAPTER_PATHS, ids=[p.name for p in CHAPTER_PATHS])
+def test_chapter_is_executed_and_deterministic(path):
+    notebook = nbformat.read(path, as_version=4)
+    problems = notebook_problems(notebook)
+    assert not problems, (f"{path.name}: " + "; ".join(problems)
+                          + f". Regenerate it with: python chapters/build.py {path.stem}")
