@@ -302,6 +302,8 @@ def test_compile_and_fit_errors(rng):
         model.fit(np.zeros((1, 2)), np.zeros(1), validation_split=0.5, verbose=0)
     with pytest.raises(ValueError, match="batch_size"):
         model.fit(np.zeros((3, 2)), np.zeros(3), batch_size=0, verbose=0)
+    with pytest.raises(ValueError, match="pad_sequences"):
+        model.fit([[1, 2], [3]], np.zeros(2), verbose=0)
 
 
 def test_optimizer_choices(rng):

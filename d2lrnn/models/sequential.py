@@ -455,7 +455,11 @@ def _as_batchable(data: Any, argument: str) -> Any:
         data = data.data
     if backend.is_gpu_array(data):
         return data
-    array = numpy.asarray(data)
+    try:
+        array = numpy.asarray(data)
+    except ValueError:
+        raise ValueError(f"{argument}: expected a rectangular array with the samples on the first axis; sequences "
+                         "of different lengths need padding first (d2lrnn.data.pad_sequences)") from None
     if array.ndim == 0:
         raise ValueError(f"{argument}: expected an array with a batch axis first, got a scalar {data!r}")
     return array
