@@ -371,6 +371,14 @@ def test_python_and_numpy_scalars_keep_the_dtype(expression, dtype):
     assert x.grad.dtype == dtype
 
 
+def test_a_numpy_array_on_the_left_defers_to_the_tensor():
+    x = d2l.tensor([1.0, 2.0], requires_grad=True)
+    for y in (np.array([3.0, 4.0]) * x, np.array([3.0, 4.0]) + x, np.array([[1.0, 0.0], [0.0, 3.0]]) @ x):
+        assert isinstance(y, d2l.Tensor) and y.requires_grad
+    (np.array([3.0, 4.0]) * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+
+
 def test_float64_stays_float64_through_a_small_network():
     x = d2l.tensor(np.random.default_rng(0).standard_normal((4, 3)), dtype="float64")
     w = d2l.tensor(np.random.default_rng(1).standard_normal((3, 5)), dtype="float64", requires_grad=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd import Tensor, as_tensor, zeros
+from ..autograd import Tensor, zeros
 from . import init
 from .module import Module, Parameter
 
@@ -31,8 +31,13 @@ class Linear(Module):
         self.bias = init.uniform_(Parameter(zeros(out_features)), -bound, bound) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        """(..., in_features) -> (..., out_features)."""
-        x = as_tensor(x)
+        """(..., in_features) -> (..., out_features).
+
+        A NumPy array or list is first converted to the weight's dtype and device; a Tensor
+        is used as it is.
+        """
+        if not isinstance(x, Tensor):
+            x = Tensor(x, dtype=self.weight.dtype, device=self.weight.device)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: input must have shape (..., {self.in_features}) "
                              f"(in_features={self.in_features}), got shape {x.shape}")
