@@ -191,8 +191,7 @@ class Layer(Module):
         self._dtype = _float_dtype_name(dtype)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._trainable = bool(trainable)
-        self._own_trainable: list[Weight] = []
-        self._own_non_trainable: list[Weight] = []
+        self._own_weights = _OwnWeights()
         self._call_losses: list[Tensor] = []
         self._warned_mask_dropped = False
         self.built = False
@@ -210,7 +209,7 @@ class Layer(Module):
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
-        for w in self._own_trainable:
+        for w in self._own_weights.trainable:
             w.trainable = self._trainable
         for layer in self._sublayers():
             layer.trainable = self._trainable
@@ -219,7 +218,7 @@ class Layer(Module):
     def weights(self) -> list[Weight]:
         """Own trainable, own non-trainable, then each sub-layer's weights (Keras's order)."""
         result, seen = [], set()
-        for w in self._own_trainable + self._own_non_trainable:
+        for w in self._own_weights.trainable + self._own_weights.non_trainable:
             if id(w) not in seen:
                 seen.add(id(w))
                 result.append(w)
@@ -250,6 +249,18 @@ class Layer(Module):
                 result.append(w.regularizer(w))
         return result
 
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """Parameters named by the attributes holding them ('cell.kernel'), then any weight held
+        by no attribute, named by its path ('lstm/lstm_cell/kernel')."""
+        seen = set()
+        for name, p in super().named_parameters():
+            seen.add(id(p))
+            yield name, p
+        for w in self.weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                yield w.path, w
+
     def add_loss(self, loss: Tensor) -> None:
         """Record a scalar loss for this call (read back through ``losses``)."""
         self._call_losses.append(loss)
@@ -275,7 +286,7 @@ class Layer(Module):
             f"{self.name}/{weight.name}"
         weight.regularizer = regularizers.get(regularizer)
         weight.constraint = get_constraint(constraint)
-        (self._own_trainable if trainable else self._own_non_trainable).append(weight)
+        (self._own_weights.trainable if trainable else self._own_weights.non_trainable).append(weight)
         return weight
 
     def get_weights(self) -> list[numpy.ndarray]:
@@ -410,7 +421,7 @@ class Layer(Module):
 
     def _device(self) -> str:
         """Where this layer's weights live (the default device before the first weight)."""
-        own = self._own_trainable + self._own_non_trainable
+        own = self._own_weights.trainable + self._own_weights.non_trainable
         return own[0].device if own else backend.default_device()
 
     def _call_accepts(self, parameter: str) -> bool:
@@ -444,6 +455,15 @@ class Layer(Module):
         if backend.is_gpu_array(data) or self._device() == "gpu":
             return backend.to_device(data, "gpu").astype(bool)
         return numpy.asarray(data).astype(bool)
+
+
+class _OwnWeights:
+    """The weights a layer created, in creation order. Not a list attribute, so Module's scan
+    names parameters after the attributes that hold them ('cell.kernel'), not a list index."""
+
+    def __init__(self) -> None:
+        self.trainable: list[Weight] = []
+        self.non_trainable: list[Weight] = []
 
 
 class _BuildScope(threading.local):
