@@ -217,11 +217,8 @@ class Layer(Module):
     @property
     def weights(self) -> list[Weight]:
         """Own trainable, own non-trainable, then each sub-layer's weights (Keras's order)."""
-        result, seen = [], set()
-        for w in self._own_weights.trainable + self._own_weights.non_trainable:
-            if id(w) not in seen:
-                seen.add(id(w))
-                result.append(w)
+        result = self._own_weights.trainable + self._own_weights.non_trainable
+        seen = {id(w) for w in result}
         for layer in self._sublayers():
             for w in layer.weights:
                 if id(w) not in seen:
@@ -282,8 +279,8 @@ class Layer(Module):
                              f"expected {shape} for weight {name!r} of layer '{self.name}'")
         weight = Weight(values, requires_grad=trainable and self.trainable, dtype=dtype, device=self._device())
         weight.name = name or f"variable_{len(self.weights)}"
-        weight.path = "/".join(_build_scope.names + [weight.name]) if _build_scope.names else \
-            f"{self.name}/{weight.name}"
+        inside_own_build = bool(_build_scope.names) and _build_scope.names[-1] == self.name
+        weight.path = "/".join((_build_scope.names if inside_own_build else [self.name]) + [weight.name])
         weight.regularizer = regularizers.get(regularizer)
         weight.constraint = get_constraint(constraint)
         (self._own_weights.trainable if trainable else self._own_weights.non_trainable).append(weight)
