@@ -3,7 +3,8 @@
 A primitive is a small ``Function`` subclass with ``forward(self, *arrays, **params)``
 and ``backward(self, *grads)``, both on raw arrays (NumPy or CuPy, through ``self.xp``).
 It saves what backward needs with ``self.save(...)`` and writes its backward as if no
-broadcasting happened. ``Function.apply`` alone does the rest:
+broadcasting happened. The base class alone does the rest, ``Function.apply`` on the
+way forward and ``backward_pass`` on the way back:
 
 - unwraps Tensor inputs and picks the array module of their data;
 - refuses to mix CPU and GPU arrays in one op (a ``TypeError`` naming the op);
@@ -107,7 +108,7 @@ class Function:
                 arrays.append(float(x) if isinstance(x, numpy.floating) else x)
                 needs.append(False)
         # Without CuPy every array is a NumPy array: nothing to check.
-        fn.xp = numpy if backend.cupy is None else _array_module(cls, inputs, arrays)
+        fn.xp = numpy if backend.cupy is None else _array_module(cls, arrays)
         out = fn.forward(*arrays, **params)
 
         record = any_needs and _grad_enabled
@@ -140,7 +141,7 @@ class Function:
         return type(self).__name__
 
 
-def _array_module(op: type, inputs: tuple, arrays: list) -> Any:
+def _array_module(op: type, arrays: list) -> Any:
     """CuPy if the arrays live on the GPU, NumPy if on the CPU; a TypeError if both."""
     on_gpu = on_cpu = False
     for a in arrays:
@@ -149,15 +150,13 @@ def _array_module(op: type, inputs: tuple, arrays: list) -> Any:
         elif isinstance(a, numpy.ndarray):
             on_cpu = True
     if on_gpu and on_cpu:
-        _raise_mixed_devices(op, inputs)
+        _raise_mixed_devices(op, arrays)
     return backend.cupy if on_gpu else numpy
 
 
-def _raise_mixed_devices(op: type, inputs: tuple) -> None:
+def _raise_mixed_devices(op: type, arrays: list) -> None:
     kinds = ", ".join(
-        f"{backend.device_of(x)} ({type(x).__module__}.{type(x).__name__})"
-        for x in (x.data if isinstance(x, Tensor) else x for x in inputs)
-        if hasattr(x, "shape")
+        f"{backend.device_of(a)} ({type(a).__module__}.{type(a).__name__})" for a in arrays if hasattr(a, "shape")
     )
     raise TypeError(
         f"{op.__name__}: all arrays of one operation must be on the same device, got {kinds}. "
