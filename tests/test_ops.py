@@ -358,6 +358,8 @@ SCALAR_OPS = {
     "x * np.float64(2)": lambda x: x * np.float64(2.0),
     "maximum(x, 0.5)": lambda x: d2l.maximum(x, 0.5),
     "where(x > 0, x, 0.0)": lambda x: d2l.where(x > 0, x, 0.0),
+    "x ** np.float64(2)": lambda x: x ** np.float64(2.0),
+    "clip(x, np.float64(1), np.float64(2))": lambda x: x.clip(np.float64(1.0), np.float64(2.0)),
 }
 
 

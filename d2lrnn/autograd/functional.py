@@ -38,7 +38,7 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tensor:
     """Limit values to [low, high]; the gradient is zero where a limit was applied."""
-    return ops.Clip.apply(x, low=low, high=high)
+    return x.clip(low, high)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:

@@ -226,7 +226,7 @@ class Tensor:
     def __pow__(self, exponent: float) -> "Tensor":
         if isinstance(exponent, Tensor):
             raise TypeError("**: the exponent must be a Python number (pow by a constant)")
-        return ops.Pow.apply(self, exponent=exponent)
+        return ops.Pow.apply(self, exponent=_python_number(exponent))
 
     def __matmul__(self, other: Any) -> "Tensor":
         return ops.MatMul.apply(self, other)
@@ -275,7 +275,7 @@ class Tensor:
         return ops.Pow.apply(self, exponent=0.5)
 
     def clip(self, low: float | None = None, high: float | None = None) -> "Tensor":
-        return ops.Clip.apply(self, low=low, high=high)
+        return ops.Clip.apply(self, low=_python_number(low), high=_python_number(high))
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
@@ -320,6 +320,11 @@ class Tensor:
 
     def split(self, sections: int | Sequence[int], axis: int = 0) -> tuple:
         return ops.Split.apply(self, sections=sections, axis=axis)
+
+
+def _python_number(value: Any) -> Any:
+    """A NumPy scalar as a Python number, which cannot upcast float32 data; anything else unchanged."""
+    return value.item() if isinstance(value, numpy.generic) else value
 
 
 def _data(x: Any) -> Any:
