@@ -664,3 +664,22 @@ def test_forcing_the_fast_path_names_the_reason():
     auto = layers.LSTM(2)
     auto(X, mask=left_padded)
     assert auto.last_call_path == "generic"
+
+
+def test_a_cell_runs_one_step_by_hand_and_refuses_sequences(rng):
+    cell = layers.GRUCell(3, dtype="float64")
+    x_t, h = rng.normal(size=(2, 4)), rng.normal(size=(2, 3))
+    output, (new_h,) = cell(x_t, [h])
+    weights = cell.get_weights()
+    expected, _ = reference_step("gru", x_t, [h], *weights)
+    np.testing.assert_allclose(output.numpy(), expected, atol=1e-12)
+    np.testing.assert_array_equal(new_h.numpy(), output.numpy())
+    with pytest.raises(ValueError, match="one time step.*RNN\\(GRUCell\\(units\\)\\) or GRU\\(units\\)"):
+        cell(rng.normal(size=(2, 5, 4)), [h])
+    with pytest.raises(TypeError, match="needs the states"):
+        cell(x_t)
+
+
+def test_stateful_needs_a_known_batch_size():
+    with pytest.raises(ValueError, match="batch size must be static"):
+        layers.LSTM(2, stateful=True).build((None, 5, 3))

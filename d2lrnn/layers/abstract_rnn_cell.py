@@ -124,6 +124,26 @@ class AbstractRNNCell(Layer):
     def call(self, inputs: Tensor, states: list) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must define call(inputs, states) -> (output, new_states)")
 
+    def __call__(self, inputs: Any, states: Any = None, **kwargs: Any) -> Any:
+        """One step by hand: ``cell(x_t, states)`` with x_t (batch, features) and states as in ``call``."""
+        name = type(self).__name__
+        sequence_layer = f"RNN({name}(units))"
+        if name in ("SimpleRNNCell", "LSTMCell", "GRUCell"):
+            sequence_layer += f" or {name[:-len('Cell')]}(units)"
+        data = inputs.data if isinstance(inputs, Tensor) else inputs
+        shape = tuple(data.shape) if hasattr(data, "shape") else numpy.shape(data)
+        if len(shape) == 3:
+            raise ValueError(f"{name} takes one time step of shape (batch, features), got shape {shape}. "
+                             f"For (batch, time, features) use {sequence_layer}.")
+        if states is None:
+            raise TypeError(f"{name} computes one time step and needs the states: call it as cell(x_t, states), "
+                            f"or use {sequence_layer} to run over a sequence.")
+        if isinstance(states, (list, tuple)):
+            states = [self._to_tensor(s) for s in states]
+        else:
+            states = self._to_tensor(states)
+        return super().__call__(inputs, states, **kwargs)
+
     def get_initial_state(self, batch_size: int) -> list[Tensor]:
         """Zeros of shape (batch_size, size) for each state."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool):
