@@ -350,7 +350,8 @@ class Layer(Module):
             kwargs["initial_state"] = initial_state
         if self._call_accepts("mask"):
             kwargs["mask"] = mask
-        elif mask is not None and not self.supports_masking and not self._warned_mask_dropped:
+        elif (mask is not None and not self.supports_masking and not self._warned_mask_dropped
+              and type(self).compute_mask is Layer.compute_mask):  # a compute_mask of its own handles the mask
             warnings.warn(f"Layer '{self.name}' ({type(self).__name__}) was passed an input with a mask "
                           "attached to it. However, this layer does not support masking and will "
                           "therefore destroy the mask information.", stacklevel=2)
