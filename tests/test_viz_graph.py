@@ -1,4 +1,5 @@
 """draw_graph: one box per operation and per leaf, deterministic SVG, clear errors."""
+import base64
 import re
 import xml.etree.ElementTree as ElementTree
 
@@ -74,7 +75,11 @@ def test_every_output_of_a_split_is_shown():
 def test_drawing_shows_as_svg_and_summarises_as_text(tmp_path):
     drawing = draw_graph(small_rnn_step())
     assert isinstance(drawing, SVGDrawing)
-    assert drawing._repr_svg_() == drawing.svg == str(drawing)
+    assert drawing.svg == str(drawing)
+    html = drawing._repr_html_()
+    encoded = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"/>', html)
+    assert base64.b64decode(encoded.group(1)).decode() == drawing.svg
+    assert encoded.group(2) == "&lt;autograd graph of a tensor of shape (): 5 operations, 4 leaves&gt;"
     assert repr(drawing) == "<autograd graph of a tensor of shape (): 5 operations, 4 leaves>"
     drawing.save(tmp_path / "graph.svg")
     assert (tmp_path / "graph.svg").read_text() == drawing.svg

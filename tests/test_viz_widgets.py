@@ -57,7 +57,7 @@ def test_shape_function_errors():
 
 def table_rows(text: str) -> dict:
     """layer -> (returns, params), read back from the explorer's text table."""
-    rows = [re.split(r"\s{2,}", line) for line in text.splitlines()[2:]]
+    rows = [re.split(r"\s{2,}", line) for line in text.splitlines()[3:]]
     return {row[0]: tuple(row[1:]) for row in rows}
 
 

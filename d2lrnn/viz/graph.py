@@ -2,18 +2,19 @@
 
 Boxes are the recorded operations (``Function`` nodes, labelled with the op name and the shape
 of what they produced); rounded boxes are the leaves: tensors that require gradients (filled),
-tensors that don't (grey) and plain constants (dashed). Columns follow the generation of each
-operation, which is the order ``backward`` walks in reverse: the inputs sit on the left and the
-output on the right.
+tensors that don't (grey) and plain constants (dashed). Data flows from left to right: every
+box stands left of the operations that use it, and the output is the last box on the right
+(``backward`` walks the same graph from right to left).
 
 Draw the graph *before* calling ``backward()``: backward frees the graph (each Function forgets
 its inputs) unless it is called with ``retain_graph=True``.
 
 The SVG contains no ids or addresses and lays nodes out in a fixed order, so the same expression
-always gives the same text (strict nbval compares SVG outputs).
+always gives the same output (strict nbval compares it character by character).
 """
 from __future__ import annotations
 
+import base64
 from html import escape
 from typing import Any
 
@@ -38,14 +39,18 @@ class SVGDrawing:
     """An SVG picture: drawn by Jupyter, summarised in one line as text.
 
     ``str(drawing)`` or ``drawing.svg`` is the SVG source; ``drawing.save(path)`` writes it.
+    Notebooks get it as an HTML ``<img>`` holding the SVG rather than as ``image/svg+xml``:
+    JupyterLab renders stored SVG outputs only in trusted notebooks, so a reopened chapter would
+    show just the summary line; the image shows either way.
     """
 
     def __init__(self, svg: str, summary: str) -> None:
         self.svg = svg
         self.summary = summary
 
-    def _repr_svg_(self) -> str:
-        return self.svg
+    def _repr_html_(self) -> str:
+        encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{escape(self.summary)}"/>'
 
     def __str__(self) -> str:
         return self.svg
@@ -64,10 +69,10 @@ class _Node:
 
     __slots__ = ("kind", "lines", "column", "row", "inputs")
 
-    def __init__(self, kind: str, lines: list, column: int) -> None:
+    def __init__(self, kind: str, lines: list) -> None:
         self.kind = kind  # 'op', 'param', 'tensor' or 'constant'
         self.lines = lines  # one or two lines of label
-        self.column = column
+        self.column = 0
         self.row = 0
         self.inputs: list[_Node] = []
 
@@ -88,7 +93,7 @@ def draw_graph(tensor: Tensor, max_nodes: int = 300) -> SVGDrawing:
             "only when an input has requires_grad=True and no_grad() is not active."
         )
     nodes = _collect_nodes(tensor, max_nodes)
-    _assign_rows(nodes)
+    _assign_columns_and_rows(nodes)
     svg = _to_svg(nodes)
     num_ops = sum(node.kind == "op" for node in nodes)
     summary = f"<autograd graph of a tensor of shape {tuple(tensor.shape)}: {num_ops} operations, " \
@@ -121,7 +126,7 @@ def _collect_nodes(root: Tensor, max_nodes: int) -> list:
                     if x.creator not in op_nodes:
                         stack.append((x.creator, False))
             continue
-        node = _Node("op", [fn.name], fn.generation)
+        node = _Node("op", [fn.name])
         for x in fn.inputs:
             if isinstance(x, Tensor) and x.creator is not None:
                 node.inputs.append(op_nodes[x.creator])
@@ -132,7 +137,6 @@ def _collect_nodes(root: Tensor, max_nodes: int) -> list:
                 ordered.append(leaf)
                 if isinstance(x, Tensor):
                     leaf_nodes[id(x)] = leaf
-            leaf.column = min(leaf.column, fn.generation - 1)  # just left of its first user
             node.inputs.append(leaf)
         op_nodes[fn] = node
         ordered.append(node)
@@ -155,18 +159,43 @@ def _leaf_node(x: Any, index: int) -> _Node:
     """A leaf box: a Tensor (named or numbered) or a constant such as ``2.0``."""
     if isinstance(x, Tensor):
         kind = "param" if x.requires_grad else "tensor"
-        return _Node(kind, [x.name or f"leaf {index}", str(tuple(x.shape))], column=10**9)
+        return _Node(kind, [x.name or f"leaf {index}", str(tuple(x.shape))])
     shape = getattr(x, "shape", ())
     text = f"{x:g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else type(x).__name__
-    return _Node("constant", [text if not shape else f"array {tuple(shape)}"], column=10**9)
+    return _Node("constant", [text if not shape else f"array {tuple(shape)}"])
 
 
-def _assign_rows(nodes: list) -> None:
-    """Give each node a row inside its column, in the order the walk found them."""
-    next_row: dict = {}
+def _assign_columns_and_rows(nodes: list) -> None:
+    """Lay the nodes out in a grid, the output in the last column.
+
+    Each node sits one column left of its leftmost user ("as late as possible"): ``x @ W`` for
+    the last time step then sits next to where it is used, not far left with the other matmuls.
+    Then, from right to left, each column is ordered by the mean height of the nodes' users,
+    which keeps edges from crossing where it can.
+    """
+    users: dict = {id(node): [] for node in nodes}
     for node in nodes:
-        node.row = next_row.get(node.column, 0)
-        next_row[node.column] = node.row + 1
+        for source in node.inputs:
+            users[id(source)].append(node)
+    for node in reversed(nodes):  # users come after their inputs in ``nodes``
+        if users[id(node)]:
+            node.column = min(user.column for user in users[id(node)]) - 1
+    by_column: dict = {}
+    for order, node in enumerate(nodes):
+        by_column.setdefault(node.column, []).append((order, node))
+    height: dict = {}  # id(node) -> vertical position, centred on 0
+    for column in sorted(by_column, reverse=True):
+        entries = by_column[column]
+
+        def mean_user_height(entry: tuple) -> tuple:
+            order, node = entry
+            placed = [height[id(user)] for user in users[id(node)]]
+            return (sum(placed) / len(placed) if placed else 0.0, order)
+
+        entries.sort(key=mean_user_height)
+        for row, (_, node) in enumerate(entries):
+            node.row = row
+            height[id(node)] = row - (len(entries) - 1) / 2
 
 
 def _to_svg(nodes: list) -> str:

@@ -64,8 +64,8 @@ def shape_table(batch_size: int, time_steps: int, features: int, units: int, ret
                                            return_state=return_state, bidirectional=bidirectional)
                 params = rnn_param_count(layer, features, units, bidirectional=bidirectional)
                 rows.append((f"Bidirectional({call})" if bidirectional else call, _shapes_text(shapes), f"{params:,}"))
-    title = (f"Input (batch, time, features) = ({batch_size}, {time_steps}, {features}); "
-             f"Keras-style layers, batch-major, merge_mode='concat'")
+    title = (f"Input (batch, time, features) = ({batch_size}, {time_steps}, {features})\n"
+             "Keras-style layers (batch-major); Bidirectional with merge_mode='concat'")
     return title + "\n" + _format_table(("layer", "returns", "params"), rows)
 
 
@@ -241,7 +241,8 @@ def merge_mode_explorer(forward: Sequence[float] = (0.5, -1.0, 2.0), backward: S
         raise ValueError(f"merge_mode_explorer(): forward and backward must be non-empty vectors of the same "
                          f"length, got shapes {y_f.shape} and {y_b.shape}")
     mode = ipywidgets.Dropdown(options=[("concat", "concat"), ("sum", "sum"), ("ave", "ave"), ("mul", "mul"),
-                                        ("None", None)], value="concat", description="merge_mode")
+                                        ("None", None)], value="concat", description="merge_mode",
+                                 style={"description_width": "initial"})
     sequences = ipywidgets.Checkbox(False, description="return_sequences")
     view = ipywidgets.HTML()
 
