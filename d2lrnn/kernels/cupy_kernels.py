@@ -3,9 +3,9 @@
 On a GPU each NumPy-style call is a kernel launch, so the element-wise work of one step of
 the fused sequence kernels (``rnn.py``, ``lstm.py``, ``gru.py``) is fused into one launch;
 the matmuls stay with cuBLAS. The arithmetic is the NumPy path's, line for line, so both
-devices give the same numbers up to rounding. Arguments are (B, H) arrays or views (the gate
-blocks of a packed (B, G*H) buffer are passed as strided views), ``valid`` is a (B, 1)
-boolean mask or the scalar True. Kernels are compiled on first use; CuPy comes from
+devices give the same numbers up to rounding. Arguments are (B, H) arrays, or (G, B, H)
+stacks of gate planes that are passed on plane by plane; ``valid`` is a (B, 1) boolean mask
+or the scalar True. Kernels are compiled on first use; CuPy comes from
 ``d2lrnn.backend``, the only module that imports it.
 """
 from __future__ import annotations
@@ -14,12 +14,6 @@ from functools import cache
 from typing import Any
 
 from .. import backend
-
-
-def _blocks(packed: Any, count: int) -> list:
-    """The ``count`` gate blocks of a (B, count*H) array, as (B, H) views."""
-    H = packed.shape[-1] // count
-    return [packed[..., k * H:(k + 1) * H] for k in range(count)]
 
 
 @cache
@@ -38,15 +32,16 @@ def _rnn_forward() -> Any:
 
 @cache
 def _lstm_forward() -> Any:
-    # Pre-activations of the sigmoid gates arrive halved: sigmoid(z) = 0.5 tanh(z / 2) + 0.5.
+    # Pre-activations arrive scaled by -1 (sigmoid gates) and -2 (the candidate), as in
+    # lstm.py: sigmoid(a) = 1 / (1 + exp(-a)), tanh(a) = 2 sigmoid(2a) - 1.
     return backend.cupy.ElementwiseKernel(
         "T px_o, T px_i, T px_f, T px_g, T ph_o, T ph_i, T ph_f, T ph_g, T c_prev, T h_prev, bool valid",
         "T gate_o, T gate_i, T gate_f, T gate_g, T c, T tanh_c, T h",
         """
-        T o = (T)0.5 * tanh(px_o + ph_o) + (T)0.5;
-        T ig = (T)0.5 * tanh(px_i + ph_i) + (T)0.5;
-        T f = (T)0.5 * tanh(px_f + ph_f) + (T)0.5;
-        T g = tanh(px_g + ph_g);
+        T o = (T)1 / ((T)1 + exp(px_o + ph_o));
+        T ig = (T)1 / ((T)1 + exp(px_i + ph_i));
+        T f = (T)1 / ((T)1 + exp(px_f + ph_f));
+        T g = (T)2 / ((T)1 + exp(px_g + ph_g)) - (T)1;
         gate_o = o; gate_i = ig; gate_f = f; gate_g = g;
         T c_new = f * c_prev + ig * g;
         T tc = tanh(c_new);
@@ -75,13 +70,13 @@ def _lstm_backward() -> Any:
 
 @cache
 def _gru_forward() -> Any:
-    # Pre-activations of r and z arrive halved (sigmoid via tanh); the candidate's do not.
+    # Pre-activations of r and z arrive negated, as in gru.py: sigmoid(a) = 1 / (1 + exp(-a)).
     return backend.cupy.ElementwiseKernel(
         "T px_r, T px_z, T px_n, T ph_r, T ph_z, T ph_n, T b_hn, T h_prev, bool valid",
         "T gate_r, T gate_z, T gate_n, T hn, T h",
         """
-        T r = (T)0.5 * tanh(px_r + ph_r) + (T)0.5;
-        T z = (T)0.5 * tanh(px_z + ph_z) + (T)0.5;
+        T r = (T)1 / ((T)1 + exp(px_r + ph_r));
+        T z = (T)1 / ((T)1 + exp(px_z + ph_z));
         T recurrent_n = ph_n + b_hn;
         T cand = tanh(px_n + r * recurrent_n);
         gate_r = r; gate_z = z; gate_n = cand; hn = recurrent_n;
@@ -95,13 +90,13 @@ def _gru_forward() -> Any:
 def _gru_backward() -> Any:
     return backend.cupy.ElementwiseKernel(
         "T dh, T k_z, T k_n, T k_r, T gate_r, T z_carry",
-        "T dz_r, T dz_z, T d_hn, T dz_n, T dh_direct",
+        "T d_m, T dz_r, T dz_z, T dz_n, T dh_direct",
         """
         T dn = dh * k_n;
         dz_z = dh * k_z;
         dz_n = dn;
         dz_r = dn * k_r;
-        d_hn = dn * gate_r;
+        d_m = dn * gate_r;
         dh_direct = dh * z_carry;
         """,
         "d2lrnn_gru_step_backward",
@@ -115,25 +110,21 @@ def rnn_step(projected: Any, recurrent: Any, h_prev: Any, valid: Any, relu: bool
 
 def lstm_step(projected: Any, recurrent: Any, c_prev: Any, h_prev: Any, valid: Any, gates: Any, c: Any,
               tanh_c: Any, h: Any) -> None:
-    """One LSTM step's gate math; gates (B, 4H) in the internal order o, i, f, g."""
-    _lstm_forward()(*_blocks(projected, 4), *_blocks(recurrent, 4), c_prev, h_prev, valid, *_blocks(gates, 4),
-                    c, tanh_c, h)
+    """One LSTM step's gate math; projected, recurrent, gates (4, B, H), planes o, i, f, g."""
+    _lstm_forward()(*projected, *recurrent, c_prev, h_prev, valid, *gates, c, tanh_c, h)
 
 
-def lstm_step_backward(dh: Any, dc_in: Any, k_o: Any, k_i: Any, k_f: Any, k_g: Any, h_to_c: Any, c_to_c: Any,
-                       dz_o: Any, dz_i: Any, dz_f: Any, dz_g: Any, dc_out: Any) -> None:
-    """One LSTM step's gradient products (the factors k_* as in ``lstm.py``)."""
-    _lstm_backward()(dh, dc_in, k_o, k_i, k_f, k_g, h_to_c, c_to_c, dz_o, dz_i, dz_f, dz_g, dc_out)
+def lstm_step_backward(dh: Any, dc_in: Any, factors: Any, h_to_c: Any, c_to_c: Any, dz: Any, dc_out: Any) -> None:
+    """One LSTM step's gradient products; factors and dz (4, B, H), planes o, i, f, g (see lstm.py)."""
+    _lstm_backward()(dh, dc_in, *factors, h_to_c, c_to_c, *dz, dc_out)
 
 
 def gru_step(projected: Any, recurrent: Any, b_hn: Any, h_prev: Any, valid: Any, gates: Any, hn: Any,
              h: Any) -> None:
-    """One GRU step's gate math; gates (B, 3H) in the internal order r, z, n."""
-    _gru_forward()(*_blocks(projected, 3), *_blocks(recurrent, 3), b_hn, h_prev, valid, *_blocks(gates, 3), hn, h)
+    """One GRU step's gate math; projected, recurrent, gates (3, B, H), planes r, z, n."""
+    _gru_forward()(*projected, *recurrent, b_hn, h_prev, valid, *gates, hn, h)
 
 
-def gru_step_backward(dh: Any, k_z: Any, k_n: Any, k_r: Any, gate_r: Any, z_carry: Any, d_gates: Any,
-                      dh_direct: Any) -> None:
-    """One GRU step's gradient products; d_gates (B, 4, H) receives [dr, dz, d_hn, dn]."""
-    _gru_backward()(dh, k_z, k_n, k_r, gate_r, z_carry, d_gates[:, 0], d_gates[:, 1], d_gates[:, 2],
-                    d_gates[:, 3], dh_direct)
+def gru_step_backward(dh: Any, z_and_n: Any, r_and_m: Any, z_carry: Any, d_gates: Any, dh_direct: Any) -> None:
+    """One GRU step's gradient products (see gru.py); d_gates (4, B, H) receives dm, dr, dz, dn."""
+    _gru_backward()(dh, *z_and_n, *r_and_m, z_carry, *d_gates, dh_direct)

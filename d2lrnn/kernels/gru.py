@@ -16,12 +16,12 @@ Backward through one step, given dh (the gradient reaching h_t):
     dh_{t-1} = dh * z + [dz_pre, dr_pre, dm] W_h^T
 
 The input side (W_x, b_x, x) sees [dz_pre, dr_pre, dn_pre]; the recurrent side (W_h, b_h,
-h_{t-1}) sees [dz_pre, dr_pre, dm]. Factors that do not depend on dh are computed for all
-steps before the loop; weight gradients are one matmul each after it.
+h_{t-1}) sees [dz_pre, dr_pre, dm]. Factors that do not depend on dh are computed for a
+block of steps at once, from the saved activations; weight gradients are one matmul each
+after the loop, one matmul per gate.
 
-Inside, the blocks are rearranged to PyTorch's order (r, z, n): the two sigmoid gates are
-adjacent (one tanh call serves both), and so are z and n, whose gradients are dh times a
-saved factor.
+Inside, the gates are kept as planes (see ``sequence.to_planes``) in PyTorch's order r, z, n:
+the two sigmoid gates are adjacent (one exp call serves both).
 """
 from __future__ import annotations
 
@@ -30,12 +30,10 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (check_arguments, first_slot, inverse_order, last_slot, length_mask, outputs_of,
-                       previous_of, reorder_blocks, step_order)
+from .sequence import (backward_chunks, check_arguments, first_slot, from_planes, last_slot, length_mask,
+                       outputs_of, previous_of, quiet_overflow, step_order, steps_per_chunk, to_planes)
 
-TO_INTERNAL = (1, 0, 2)  # internal block k is API block TO_INTERNAL[k]: r, z, n
-TO_API = inverse_order(TO_INTERNAL)
-SIGMOID_BLOCKS = 2  # r, z
+PLANES = (1, 0, 2)  # plane k holds API gate block PLANES[k]: r, z, n
 
 
 class GRUSequence(Function):
@@ -45,49 +43,56 @@ class GRUSequence(Function):
         xp = self.xp
         T, B, D = x.shape
         H = h0.shape[1]
-        W_x = reorder_blocks(xp, W_x, TO_INTERNAL, H)
-        W_h = reorder_blocks(xp, W_h, TO_INTERNAL, H)
-        b_x = reorder_blocks(xp, b_x, TO_INTERNAL, H)
-        b_h = reorder_blocks(xp, b_h, TO_INTERNAL, H)
-        # sigmoid(z) = 0.5 tanh(z / 2) + 0.5: the r and z columns are halved (exactly).
-        halve = xp.ones(3 * H, dtype=x.dtype)
-        halve[:SIGMOID_BLOCKS * H] = 0.5
+        on_gpu = backend.is_gpu_array(x)
+        W_x = to_planes(xp, W_x, PLANES, H)  # (3, D, H)
+        W_h = to_planes(xp, W_h, PLANES, H)  # (3, H, H)
+        b_x = to_planes(xp, b_x, PLANES, H)  # (3, H)
+        b_h = to_planes(xp, b_h, PLANES, H)
+        # sigmoid(a) = 1 / (1 + exp(-a)): the r and z weights are negated (exactly), so one
+        # exp call serves both gates (exp is cheaper than tanh in NumPy).
+        scale = xp.ones((3, 1, 1), dtype=x.dtype)
+        scale[:2] = -1.0
         bias = b_x.copy()
-        bias[:2 * H] += b_h[:2 * H]  # b_h's r and z blocks simply add; its n block sits inside r * m
-        projected = (x.reshape(T * B, D) @ (W_x * halve)).reshape(T, B, 3 * H)
-        projected += bias * halve
-        W_h_halved = W_h * halve
-        b_hn = b_h[2 * H:]
+        bias[:2] += b_h[:2]  # b_h's r and z parts simply add; its n part sits inside r * m
+        projected = xp.matmul(x.reshape(T * B, D), W_x * scale)  # (3, T*B, H)
+        projected += bias[:, None, :] * scale
+        projected = projected.reshape(3, T, B, H)
+        W_h_scaled = W_h * scale
+        b_hn = b_h[2]
 
-        gates = xp.empty((T, B, 3 * H), dtype=x.dtype)  # activations r, z, n of every step
+        # On the CPU the activations r, z, n of each step overwrite its pre-activations; the
+        # GPU kernel writes them to a buffer of their own.
+        gates = xp.empty_like(projected) if on_gpu else projected
         hn = xp.empty((T, B, H), dtype=x.dtype)  # m = h_{t-1} W_hn + b_hn of every step
         hs = xp.empty((T + 1, B, H), dtype=x.dtype)
         hs[first_slot(T, reverse)] = h0
-        recurrent = xp.empty((B, 3 * H), dtype=x.dtype)
+        recurrent = xp.empty((3, B, H), dtype=x.dtype)
+        product = xp.empty((B, H), dtype=x.dtype)
         padded = None if mask is None else ~mask
-        on_gpu = backend.is_gpu_array(x)
-        for t, before, after in step_order(T, reverse):
-            xp.matmul(hs[before], W_h_halved, out=recurrent)
-            if on_gpu:
-                cupy_kernels.gru_step(projected[t], recurrent, b_hn, hs[before], True if mask is None else mask[t],
-                                      gates[t], hn[t], hs[after])
-                continue
-            rz = gates[t, :, :2 * H]
-            xp.add(projected[t, :, :2 * H], recurrent[:, :2 * H], out=rz)
-            xp.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            r, z, n = gates[t, :, :H], gates[t, :, H:2 * H], gates[t, :, 2 * H:]
-            xp.add(recurrent[:, 2 * H:], b_hn, out=hn[t])
-            xp.multiply(r, hn[t], out=n)
-            n += projected[t, :, 2 * H:]
-            xp.tanh(n, out=n)
-            h = hs[after]
-            xp.subtract(hs[before], n, out=h)  # h = n + z (h_prev - n)
-            h *= z
-            h += n
-            if padded is not None:  # past a sequence's end its state is carried unchanged
-                xp.copyto(h, hs[before], where=padded[t])
+        with quiet_overflow(xp):
+            for t, before, after in step_order(T, reverse):
+                xp.matmul(hs[before], W_h_scaled, out=recurrent)
+                if on_gpu:
+                    cupy_kernels.gru_step(projected[:, t], recurrent, b_hn, hs[before],
+                                          True if mask is None else mask[t], gates[:, t], hn[t], hs[after])
+                    continue
+                rz = gates[:2, t]
+                rz += recurrent[:2]
+                xp.exp(rz, out=rz)
+                rz += 1
+                xp.reciprocal(rz, out=rz)
+                r, z, n = gates[:, t]
+                m = hn[t]
+                xp.add(recurrent[2], b_hn, out=m)
+                xp.multiply(r, m, out=product)
+                n += product
+                xp.tanh(n, out=n)
+                h = hs[after]
+                xp.subtract(hs[before], n, out=h)  # h = n + z (h_prev - n)
+                h *= z
+                h += n
+                if padded is not None:  # past a sequence's end its state is carried unchanged
+                    xp.copyto(h, hs[before], where=padded[t])
 
         self.save(x, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs)
         outputs = outputs_of(hs, reverse)
@@ -100,51 +105,67 @@ class GRUSequence(Function):
         x, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
         T, B, D = x.shape
         H = hs.shape[2]
-        r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
+        if mask is not None and zero_masked_outputs:
+            d_outputs = d_outputs * mask
+        h_prev = previous_of(hs, reverse)
+        chunk = steps_per_chunk(3 * B * H)
+        z_and_n = xp.empty((2, chunk, B, H), dtype=x.dtype)  # dz_pre, dn_pre = dh * these
+        r_and_m = xp.empty((2, chunk, B, H), dtype=x.dtype)  # dr_pre, dm = dn_pre * these
 
-        # Local derivatives of every step, computed at once (see the module docstring).
-        z_and_n = xp.empty((T, B, 2, H), dtype=x.dtype)
-        z_and_n[:, :, 0] = (previous_of(hs, reverse) - n) * z * (1 - z)  # dz_pre = dh * this
-        z_and_n[:, :, 1] = (1 - z) * (1 - n * n)  # dn_pre = dh * this
-        r_and_m = xp.empty((T, B, 2, H), dtype=x.dtype)
-        r_and_m[:, :, 0] = hn * r * (1 - r)  # dr_pre = dn_pre * this
-        r_and_m[:, :, 1] = r  # dm = dn_pre * this
-        z_carry = z  # dh_{t-1} = dh * this + the matmul
-        if mask is not None:
-            # A padded step passes dh straight through and contributes no gate gradient.
-            z_and_n *= mask[..., None]
-            z_carry = xp.where(mask, z, 1)
-            if zero_masked_outputs:
-                d_outputs = d_outputs * mask
-
-        d_gates = xp.empty((T, B, 4 * H), dtype=x.dtype)  # blocks dr_pre, dz_pre, dm, dn_pre
-        blocks = d_gates.reshape(T, B, 4, H)
+        # Gradient planes dm, dr_pre, dz_pre, dn_pre: the recurrent side (W_h, b_h, h_{t-1})
+        # reads the first three, the input side (W_x, b_x, x) the last three.
+        d_gates = xp.empty((4, T, B, H), dtype=x.dtype)
+        W_h_T = W_h[[2, 0, 1]].transpose(0, 2, 1)  # planes n, r, z, matching dm, dr_pre, dz_pre
         dh = dh_n.astype(x.dtype, copy=True)
         dh_direct = xp.empty_like(dh)
-        recurrent_grad = xp.empty_like(dh)
-        W_h_T = W_h.T
+        per_gate = xp.empty((3, B, H), dtype=x.dtype)
         on_gpu = backend.is_gpu_array(x)
-        for t, _, _ in reversed(step_order(T, reverse)):
-            dh += d_outputs[t]
-            if on_gpu:
-                cupy_kernels.gru_step_backward(dh, z_and_n[t, :, 0], z_and_n[t, :, 1], r_and_m[t, :, 0],
-                                               r_and_m[t, :, 1], z_carry[t], blocks[t], dh_direct)
-            else:
-                xp.multiply(dh[:, None, :], z_and_n[t], out=blocks[t, :, 1::2])  # dz_pre, dn_pre
-                xp.multiply(blocks[t, :, 3:], r_and_m[t], out=blocks[t, :, 0:3:2])  # dr_pre, dm
-                xp.multiply(dh, z_carry[t], out=dh_direct)
-            xp.matmul(d_gates[t, :, :3 * H], W_h_T, out=recurrent_grad)
-            xp.add(dh_direct, recurrent_grad, out=dh)
+        for start, stop, steps in backward_chunks(T, reverse, chunk):
+            # Local derivatives of a block of steps at once (see the module docstring).
+            ZN, RM = z_and_n[:, :stop - start], r_and_m[:, :stop - start]
+            r, z, n = gates[:, start:stop]
+            one_minus_z = ZN[1]
+            xp.subtract(1, z, out=one_minus_z)
+            xp.subtract(h_prev[start:stop], n, out=ZN[0])
+            ZN[0] *= z
+            ZN[0] *= one_minus_z  # (h_{t-1} - n) z (1 - z)
+            xp.multiply(n, n, out=RM[1])
+            xp.subtract(1, RM[1], out=RM[1])
+            one_minus_z *= RM[1]  # (1 - z) (1 - n^2)
+            xp.subtract(1, r, out=RM[0])
+            RM[0] *= r
+            RM[0] *= hn[start:stop]  # m r (1 - r)
+            RM[1] = r
+            z_carry = z  # dh_{t-1} = dh * z_carry + the matmul
+            if mask is not None:
+                # A padded step passes dh straight through and has no gate gradient.
+                valid = mask[start:stop]
+                ZN *= valid
+                z_carry = xp.where(valid, z, 1)
+            for t in steps:
+                k = t - start
+                dh += d_outputs[t]
+                if on_gpu:
+                    cupy_kernels.gru_step_backward(dh, ZN[:, k], RM[:, k], z_carry[k], d_gates[:, t], dh_direct)
+                else:
+                    xp.multiply(dh, ZN[:, k], out=d_gates[2:, t])  # dz_pre, dn_pre
+                    xp.multiply(d_gates[3, t], RM[:, k], out=d_gates[1::-1, t])  # dr_pre, dm
+                    xp.multiply(dh, z_carry[k], out=dh_direct)
+                xp.matmul(d_gates[:3, t], W_h_T, out=per_gate)  # [dm, dr_pre, dz_pre] W_h^T, gate by gate
+                xp.sum(per_gate, axis=0, out=dh)
+                dh += dh_direct
 
-        flat = d_gates.reshape(T * B, 4 * H)
-        recurrent_side = flat[:, :3 * H]  # dr_pre, dz_pre, dm
-        input_side = xp.concatenate([flat[:, :2 * H], flat[:, 3 * H:]], axis=1)  # dr_pre, dz_pre, dn_pre
-        dx = (input_side @ W_x.T).reshape(T, B, D) if self.needs_input_grad[0] else None
-        dW_x = x.reshape(T * B, D).T @ input_side
-        dW_h = previous_of(hs, reverse).reshape(T * B, H).T @ recurrent_side
-        return (dx, dh, reorder_blocks(xp, dW_x, TO_API, H), reorder_blocks(xp, dW_h, TO_API, H),
-                reorder_blocks(xp, input_side.sum(axis=0), TO_API, H),
-                reorder_blocks(xp, recurrent_side.sum(axis=0), TO_API, H))
+        flat = d_gates.reshape(4, T * B, H)
+        recurrent_side = flat[:3]  # planes n, r, z (dm, dr_pre, dz_pre)
+        input_side = flat[1:]  # planes r, z, n (dr_pre, dz_pre, dn_pre)
+        dx = None
+        if self.needs_input_grad[0]:
+            dx = xp.matmul(input_side, W_x.transpose(0, 2, 1)).sum(axis=0).reshape(T, B, D)
+        dW_x = xp.matmul(x.reshape(T * B, D).T, input_side)
+        dW_h = xp.matmul(h_prev.reshape(T * B, H).T, recurrent_side)[[1, 2, 0]]  # back to r, z, n
+        db_h = recurrent_side.sum(axis=1)[[1, 2, 0]]
+        return (dx, dh, from_planes(xp, dW_x, PLANES), from_planes(xp, dW_h, PLANES),
+                from_planes(xp, input_side.sum(axis=1), PLANES), from_planes(xp, db_h, PLANES))
 
 
 def gru_sequence(x: Tensor, h0: Tensor, W_x: Tensor, W_h: Tensor, b_x: Tensor, b_h: Tensor, *,

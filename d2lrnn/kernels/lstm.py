@@ -14,12 +14,13 @@ Backward through one step, given dh (the gradient reaching h_t) and dc (reaching
     dh_{t-1} = [di, df, dg, do] W_h^T,  dc_{t-1} = dc * F
 
 Everything that does not depend on dh or dc (the factors after ``dh *`` and ``dc *``) is
-computed for all steps at once before the loop, so each step is a handful of products.
-The weight gradients come after the loop, as one matmul each over all steps.
+computed for a block of steps at once, from the saved activations, so each step of the
+loop is a handful of products. The weight gradients come after the loop, as one matmul
+per gate over all steps.
 
-Inside, the gate blocks are rearranged to (o, i, f, g): the three sigmoid gates are then
-adjacent (one tanh call and one affine map turn them into sigmoids), and so are the three
-gates whose gradient is ``dc`` times a saved factor.
+Inside, the gates are kept as planes (see ``sequence.to_planes``) in the order o, i, f, g:
+the three gates whose gradient is ``dc`` times a saved factor are then adjacent, and so
+are the three sigmoid gates, the candidate (the one tanh) coming last.
 """
 from __future__ import annotations
 
@@ -28,12 +29,10 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (check_arguments, first_slot, inverse_order, last_slot, length_mask, outputs_of,
-                       previous_of, reorder_blocks, step_order)
+from .sequence import (backward_chunks, check_arguments, first_slot, from_planes, last_slot, length_mask,
+                       outputs_of, previous_of, quiet_overflow, step_order, steps_per_chunk, to_planes)
 
-TO_INTERNAL = (3, 0, 1, 2)  # internal block k is API block TO_INTERNAL[k]: o, i, f, g
-TO_API = inverse_order(TO_INTERNAL)
-SIGMOID_BLOCKS = 3  # o, i, f
+PLANES = (3, 0, 1, 2)  # plane k holds API gate block PLANES[k]: o, i, f, g
 
 
 class LSTMSequence(Function):
@@ -43,48 +42,56 @@ class LSTMSequence(Function):
         xp = self.xp
         T, B, D = x.shape
         H = h0.shape[1]
-        W_x = reorder_blocks(xp, W_x, TO_INTERNAL, H)
-        W_h = reorder_blocks(xp, W_h, TO_INTERNAL, H)
-        # sigmoid(z) = 0.5 tanh(z / 2) + 0.5: halving the sigmoid columns (exact in floating
-        # point) lets one tanh call serve all four gates.
-        halve = xp.ones(4 * H, dtype=x.dtype)
-        halve[:SIGMOID_BLOCKS * H] = 0.5
-        projected = (x.reshape(T * B, D) @ (W_x * halve)).reshape(T, B, 4 * H)
-        projected += reorder_blocks(xp, b, TO_INTERNAL, H) * halve
-        W_h_halved = W_h * halve
+        on_gpu = backend.is_gpu_array(x)
+        W_x = to_planes(xp, W_x, PLANES, H)  # (4, D, H)
+        W_h = to_planes(xp, W_h, PLANES, H)  # (4, H, H)
+        # sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2a) - 1. Scaling the weights
+        # by -1 (sigmoid gates) and -2 (the candidate), exact in floating point, lets one exp
+        # call serve all four gates (exp is cheaper than tanh in NumPy).
+        scale = xp.full((4, 1, 1), -1.0, dtype=x.dtype)
+        scale[3] = -2.0
+        projected = xp.matmul(x.reshape(T * B, D), W_x * scale)  # (4, T*B, H)
+        projected += to_planes(xp, b, PLANES, H)[:, None, :] * scale
+        projected = projected.reshape(4, T, B, H)
+        W_h_scaled = W_h * scale
 
-        gates = xp.empty((T, B, 4 * H), dtype=x.dtype)  # activations O, I, F, G of every step
+        # On the CPU the activations O, I, F, G of each step overwrite its pre-activations;
+        # the GPU kernel writes them to a buffer of their own (no array is read and written
+        # in one launch).
+        gates = xp.empty_like(projected) if on_gpu else projected
         hs = xp.empty((T + 1, B, H), dtype=x.dtype)
         cs = xp.empty((T + 1, B, H), dtype=x.dtype)
         tanh_c = xp.empty((T, B, H), dtype=x.dtype)
         hs[first_slot(T, reverse)] = h0
         cs[first_slot(T, reverse)] = c0
-        recurrent = xp.empty((B, 4 * H), dtype=x.dtype)
+        recurrent = xp.empty((4, B, H), dtype=x.dtype)
         product = xp.empty((B, H), dtype=x.dtype)
         padded = None if mask is None else ~mask
-        on_gpu = backend.is_gpu_array(x)
-        for t, before, after in step_order(T, reverse):
-            xp.matmul(hs[before], W_h_halved, out=recurrent)
-            if on_gpu:
-                cupy_kernels.lstm_step(projected[t], recurrent, cs[before], hs[before],
-                                       True if mask is None else mask[t], gates[t], cs[after], tanh_c[t], hs[after])
-                continue
-            z = gates[t]
-            xp.add(projected[t], recurrent, out=z)
-            xp.tanh(z, out=z)
-            sigmoids = z[:, :SIGMOID_BLOCKS * H]
-            sigmoids *= 0.5
-            sigmoids += 0.5
-            o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
-            c = cs[after]
-            xp.multiply(f, cs[before], out=c)
-            xp.multiply(i, g, out=product)
-            c += product
-            xp.tanh(c, out=tanh_c[t])
-            xp.multiply(o, tanh_c[t], out=hs[after])
-            if padded is not None:  # past a sequence's end its state is carried unchanged
-                xp.copyto(cs[after], cs[before], where=padded[t])
-                xp.copyto(hs[after], hs[before], where=padded[t])
+        with quiet_overflow(xp):
+            for t, before, after in step_order(T, reverse):
+                xp.matmul(hs[before], W_h_scaled, out=recurrent)
+                if on_gpu:
+                    cupy_kernels.lstm_step(projected[:, t], recurrent, cs[before], hs[before],
+                                           True if mask is None else mask[t], gates[:, t], cs[after], tanh_c[t],
+                                           hs[after])
+                    continue
+                z = gates[:, t]
+                z += recurrent
+                xp.exp(z, out=z)
+                z += 1
+                xp.reciprocal(z, out=z)  # sigmoid of every gate; the candidate's of 2a
+                o, i, f, g = z
+                g *= 2
+                g -= 1  # tanh
+                c = cs[after]
+                xp.multiply(f, cs[before], out=c)
+                xp.multiply(i, g, out=product)
+                c += product
+                xp.tanh(c, out=tanh_c[t])
+                xp.multiply(o, tanh_c[t], out=hs[after])
+                if padded is not None:  # past a sequence's end its state is carried unchanged
+                    xp.copyto(c, cs[before], where=padded[t])
+                    xp.copyto(hs[after], hs[before], where=padded[t])
 
         self.save(x, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs)
         outputs = outputs_of(hs, reverse)
@@ -97,59 +104,72 @@ class LSTMSequence(Function):
         x, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
         T, B, D = x.shape
         H = hs.shape[2]
-        o, i, f, g = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
+        padded = None if mask is None else ~mask
+        if mask is not None and zero_masked_outputs:
+            d_outputs = d_outputs * mask
+        c_prev = previous_of(cs, reverse)
+        chunk = steps_per_chunk(4 * B * H)
+        factors = xp.empty((4, chunk, B, H), dtype=x.dtype)  # d{o,i,f,g}_pre = d{h,c,c,c} * factor
+        h_to_c = xp.empty((chunk, B, H), dtype=x.dtype)  # dc += dh * h_to_c
 
-        # Local derivatives of every step, computed at once (see the module docstring).
-        factors = xp.empty((T, B, 4, H), dtype=x.dtype)
-        factors[:, :, 0] = tanh_c * o * (1 - o)  # d o_pre = dh * this
-        factors[:, :, 1] = g * i * (1 - i)  # d i_pre = dc * this
-        factors[:, :, 2] = previous_of(cs, reverse) * f * (1 - f)  # d f_pre = dc * this
-        factors[:, :, 3] = i * (1 - g * g)  # d g_pre = dc * this
-        h_to_c = o * (1 - tanh_c * tanh_c)  # dc += dh * this
-        c_to_c = f  # dc_{t-1} = dc * this
-        padded = None
-        if mask is not None:
-            # A padded step passes dh and dc straight through and contributes no gate gradient.
-            factors *= mask[..., None]
-            h_to_c = h_to_c * mask
-            c_to_c = xp.where(mask, f, 1)
-            padded = ~mask
-            if zero_masked_outputs:
-                d_outputs = d_outputs * mask
-
-        dz = xp.empty((T, B, 4 * H), dtype=x.dtype)  # gradients of the pre-activations
-        dz_gates = dz.reshape(T, B, 4, H)
+        dz = xp.empty((4, T, B, H), dtype=x.dtype)  # gradients of the pre-activations
         dh = dh_n.astype(x.dtype, copy=True)
         dc = dc_n.astype(x.dtype, copy=True)
         dh_previous = xp.empty_like(dh)
+        per_gate = xp.empty((4, B, H), dtype=x.dtype)
         product = xp.empty_like(dh)
-        W_h_T = W_h.T
+        W_h_T = W_h.transpose(0, 2, 1)
         on_gpu = backend.is_gpu_array(x)
-        for t, _, _ in reversed(step_order(T, reverse)):
-            dh += d_outputs[t]
-            if on_gpu:
-                cupy_kernels.lstm_step_backward(dh, dc, factors[t, :, 0], factors[t, :, 1], factors[t, :, 2],
-                                                factors[t, :, 3], h_to_c[t], c_to_c[t], dz_gates[t, :, 0],
-                                                dz_gates[t, :, 1], dz_gates[t, :, 2], dz_gates[t, :, 3], product)
-                dc, product = product, dc
-            else:
-                xp.multiply(dh, factors[t, :, 0], out=dz_gates[t, :, 0])
-                xp.multiply(dh, h_to_c[t], out=product)
-                dc += product
-                xp.multiply(dc[:, None, :], factors[t, :, 1:], out=dz_gates[t, :, 1:])
-                dc *= c_to_c[t]
-            xp.matmul(dz[t], W_h_T, out=dh_previous)
-            if padded is not None:
-                xp.copyto(dh_previous, dh, where=padded[t])
-            dh, dh_previous = dh_previous, dh
+        for start, stop, steps in backward_chunks(T, reverse, chunk):
+            # Local derivatives of a block of steps at once (see the module docstring).
+            F, K = factors[:, :stop - start], h_to_c[:stop - start]
+            block = gates[:, start:stop]
+            o, i, f, g = block
+            xp.subtract(1, block, out=F)
+            F *= block  # sigmoid' = s (1 - s), right for o, i, f
+            xp.multiply(g, g, out=F[3])
+            xp.subtract(1, F[3], out=F[3])  # tanh' = 1 - g^2
+            F[0] *= tanh_c[start:stop]
+            F[1] *= g
+            F[2] *= c_prev[start:stop]
+            F[3] *= i
+            xp.multiply(tanh_c[start:stop], tanh_c[start:stop], out=K)
+            xp.subtract(1, K, out=K)
+            K *= o
+            c_to_c = f  # dc_{t-1} = dc * c_to_c
+            if mask is not None:
+                # A padded step passes dh and dc straight through and has no gate gradient.
+                valid = mask[start:stop]
+                F *= valid
+                K *= valid
+                c_to_c = xp.where(valid, f, 1)
+            for t in steps:
+                k = t - start
+                dh += d_outputs[t]
+                if on_gpu:
+                    cupy_kernels.lstm_step_backward(dh, dc, F[:, k], K[k], c_to_c[k], dz[:, t], product)
+                    dc, product = product, dc
+                else:
+                    xp.multiply(dh, F[0, k], out=dz[0, t])
+                    xp.multiply(dh, K[k], out=product)
+                    dc += product
+                    xp.multiply(dc, F[1:, k], out=dz[1:, t])
+                    dc *= c_to_c[k]
+                xp.matmul(dz[:, t], W_h_T, out=per_gate)  # [di, df, dg, do] W_h^T, gate by gate
+                xp.sum(per_gate, axis=0, out=dh_previous)
+                if padded is not None:
+                    xp.copyto(dh_previous, dh, where=padded[t])
+                dh, dh_previous = dh_previous, dh
 
-        flat_dz = dz.reshape(T * B, 4 * H)
-        dx = (flat_dz @ W_x.T).reshape(T, B, D) if self.needs_input_grad[0] else None
-        dW_x = x.reshape(T * B, D).T @ flat_dz
-        dW_h = previous_of(hs, reverse).reshape(T * B, H).T @ flat_dz
-        db = flat_dz.sum(axis=0)
-        return (dx, dh, dc, reorder_blocks(xp, dW_x, TO_API, H), reorder_blocks(xp, dW_h, TO_API, H),
-                reorder_blocks(xp, db, TO_API, H))
+        flat_dz = dz.reshape(4, T * B, H)
+        dx = None
+        if self.needs_input_grad[0]:
+            dx = xp.matmul(flat_dz, W_x.transpose(0, 2, 1)).sum(axis=0).reshape(T, B, D)
+        dW_x = xp.matmul(x.reshape(T * B, D).T, flat_dz)
+        dW_h = xp.matmul(previous_of(hs, reverse).reshape(T * B, H).T, flat_dz)
+        db = flat_dz.sum(axis=1)
+        return (dx, dh, dc, from_planes(xp, dW_x, PLANES), from_planes(xp, dW_h, PLANES),
+                from_planes(xp, db, PLANES))
 
 
 def lstm_sequence(x: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b: Tensor, *,

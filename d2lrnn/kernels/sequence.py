@@ -11,7 +11,8 @@ reverse, the state before step t is ``states[t + 1]`` and after it ``states[t]``
 """
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, ContextManager
 
 from .. import backend
 from ..autograd import Tensor
@@ -82,6 +83,34 @@ def step_order(T: int, reverse: bool) -> list[tuple[int, int, int]]:
     return [(t, t, t + 1) for t in range(T)]
 
 
+def backward_chunks(T: int, reverse: bool, steps_per_chunk: int) -> list[tuple[int, int, list[int]]]:
+    """Blocks of consecutive time steps in the order backpropagation visits them.
+
+    Returns (start, stop, steps): the time range [start, stop) of the block and its steps in
+    visiting order (the reverse of the forward processing order).
+    """
+    chunks = []
+    for start in range(0, T, steps_per_chunk):
+        stop = min(start + steps_per_chunk, T)
+        chunks.append((start, stop, list(range(start, stop)) if reverse else list(range(stop - 1, start - 1, -1))))
+    return chunks if reverse else chunks[::-1]
+
+
+def steps_per_chunk(elements_per_step: int) -> int:
+    """How many steps' local derivatives to compute in one go.
+
+    One NumPy call over many small steps costs less Python overhead than one call per step;
+    one call over a few large steps keeps the block in the CPU cache. About 64k elements per
+    block balances the two.
+    """
+    return max(1, 65536 // max(1, elements_per_step))
+
+
+def quiet_overflow(xp: Any) -> ContextManager:
+    """Silence NumPy's overflow warning where exp(large) = inf is intended (1 / (1 + inf) = 0)."""
+    return xp.errstate(over="ignore") if hasattr(xp, "errstate") else contextlib.nullcontext()
+
+
 def outputs_of(states: Any, reverse: bool) -> Any:
     """The (T, B, H) view of the states after each step, in time order."""
     return states[:-1] if reverse else states[1:]
@@ -102,9 +131,23 @@ def last_slot(T: int, reverse: bool) -> int:
     return 0 if reverse else T
 
 
-def reorder_blocks(xp: Any, array: Any, order: tuple[int, ...], H: int) -> Any:
-    """A copy of ``array`` with its last axis, G blocks of H, rearranged: new block k = old block order[k]."""
-    return xp.concatenate([array[..., k * H:(k + 1) * H] for k in order], axis=-1)
+def to_planes(xp: Any, packed: Any, order: tuple[int, ...], H: int) -> Any:
+    """Packed gate blocks (..., G*H) -> a contiguous (G, ..., H) array of gate planes.
+
+    Plane k holds block ``order[k]``. With the gates as planes, every element-wise operation
+    on a gate runs over a contiguous (B, H) array; NumPy is several times slower on the
+    (B, H) blocks of a (B, G*H) array when H is small.
+    """
+    G = packed.shape[-1] // H
+    blocks = packed.reshape(packed.shape[:-1] + (G, H))
+    return xp.ascontiguousarray(xp.moveaxis(blocks, -2, 0)[list(order)])
+
+
+def from_planes(xp: Any, planes: Any, order: tuple[int, ...]) -> Any:
+    """The inverse of ``to_planes``: (G, ..., H) planes in ``order`` -> packed (..., G*H)."""
+    G, H = planes.shape[0], planes.shape[-1]
+    packed = xp.moveaxis(planes[list(inverse_order(order))], 0, -2)
+    return packed.reshape(packed.shape[:-2] + (G * H,))
 
 
 def inverse_order(order: tuple[int, ...]) -> tuple[int, ...]:
