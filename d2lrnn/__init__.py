@@ -8,5 +8,9 @@ from .autograd import (DEFAULT_DTYPE, Function, Tensor, arange, as_tensor, clip,
                        gradcheck, is_grad_enabled, maximum, no_grad, normal, ones, ones_like, rand, randn,
                        randn_like, split, stack, tensor, where, zeros, zeros_like)
 from .backend import default_device, is_gpu_available, seed, set_default_device
+from .data import TimeMachine, Vocab
+from .scratch import (GRU, LSTM, RNN, RNNLM, BiGRU, BiRNNScratch, GRUScratch, LSTMScratch, RNNLMScratch, RNNScratch,
+                      StackedRNNScratch)
+from .training import Classifier, DataModule, HyperParameters, Module, ProgressBoard, Trainer
 
 __version__ = "0.1.0"
