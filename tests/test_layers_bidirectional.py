@@ -213,3 +213,25 @@ def test_construction_errors():
         layers.Bidirectional(layers.Dense(4))
     with pytest.raises(ValueError, match="with a `Layer` instance"):
         layers.Bidirectional("lstm")
+
+
+def test_backward_layer_of_another_kind_sets_shapes_and_state_split():
+    """A GRU(6) forward and an LSTM(2) backward: widths add up, each half keeps its own states."""
+    x = np.random.default_rng(1).normal(size=(2, 4, 3)).astype("float32")
+    bi = layers.Bidirectional(
+        layers.GRU(6, return_sequences=True, return_state=True),
+        backward_layer=layers.LSTM(2, return_sequences=True, return_state=True, go_backwards=True))
+    out = bi(x)
+    assert [tuple(o.shape) for o in out] == [(2, 4, 8), (2, 6), (2, 2), (2, 2)]
+    assert bi.compute_output_shape((None, 4, 3)) == [(None, 4, 8), (None, 6), (None, 2), (None, 2)]
+    h_f = np.random.default_rng(2).normal(size=(2, 6)).astype("float32")
+    out = bi(x, initial_state=[h_f, np.zeros((2, 2), "float32"), np.zeros((2, 2), "float32")])
+    expected = bi.forward_layer(x, initial_state=[h_f])
+    np.testing.assert_allclose(out[1].numpy(), expected[1].numpy(), rtol=1e-6)
+
+
+def test_elementwise_merge_of_different_widths_names_both():
+    x = np.zeros((2, 4, 3), "float32")
+    bi = layers.Bidirectional(layers.GRU(6), merge_mode="sum", backward_layer=layers.LSTM(2, go_backwards=True))
+    with pytest.raises(ValueError, match="6 features and the backward layer 2"):
+        bi(x)

@@ -91,6 +91,11 @@ class Bidirectional(Layer):
         paths = {self.forward_layer.last_call_path, self.backward_layer.last_call_path}
         self.last_call_path = paths.pop() if len(paths) == 1 else "mixed"
 
+        if self.merge_mode in ("sum", "ave", "mul") and y_forward.shape[-1] != y_backward.shape[-1]:
+            raise ValueError(
+                f"merge_mode={self.merge_mode!r} combines the two halves element by element, so both need the same "
+                f"width; the forward layer gives {y_forward.shape[-1]} features and the backward layer "
+                f"{y_backward.shape[-1]}. Use merge_mode='concat' or None, or give both layers the same units.")
         if self.merge_mode is None:
             outputs = [y_forward, y_backward]
         elif self.merge_mode == "concat":
@@ -110,24 +115,31 @@ class Bidirectional(Layer):
         if initial_state is None:
             return None, None
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        expected = 2 * _state_count(self.forward_layer)
+        forward_count = _state_count(self.forward_layer)
+        expected = forward_count + _state_count(self.backward_layer)
         if len(states) != expected:
             raise ValueError(
                 f"initial_state: {self.name} takes the forward states then the backward states, "
                 f"{expected} arrays{_state_order_hint(self.forward_layer)}, got {len(states)}.")
-        half = len(states) // 2
-        return states[:half], states[half:]
+        return states[:forward_count], states[forward_count:]
 
     # ------------------------------------------------------------------ shapes
     def compute_output_shape(self, input_shape: tuple) -> Any:
-        shape = self.forward_layer.compute_output_shape(input_shape)
-        output, states = (shape[0], shape[1:]) if self.return_state else (shape, [])
-        if self.merge_mode == "concat":
-            output = output[:-1] + (2 * output[-1],)
-        outputs = [output, output] if self.merge_mode is None else [output]
-        if not states:
-            return outputs if self.merge_mode is None else output
-        return outputs + states + states
+        forward = self.forward_layer.compute_output_shape(input_shape)
+        backward = self.backward_layer.compute_output_shape(input_shape)
+        if self.return_state:
+            (forward, *forward_states), (backward, *backward_states) = forward, backward
+        else:
+            forward_states, backward_states = [], []
+        if self.merge_mode is None:
+            outputs = [forward, backward]
+        elif self.merge_mode == "concat":
+            outputs = [forward[:-1] + (forward[-1] + backward[-1],)]
+        else:
+            outputs = [forward]
+        if not self.return_state:
+            return outputs if self.merge_mode is None else outputs[0]
+        return outputs + list(forward_states) + list(backward_states)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if isinstance(mask, list):
@@ -135,7 +147,7 @@ class Bidirectional(Layer):
         output_mask = mask if self.return_sequences else None
         masks = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
         if self.return_state:
-            return masks + [None] * (2 * _state_count(self.forward_layer))
+            return masks + [None] * (_state_count(self.forward_layer) + _state_count(self.backward_layer))
         return masks if self.merge_mode is None else output_mask
 
     # ------------------------------------------------------------------ states
