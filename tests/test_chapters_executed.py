@@ -8,6 +8,7 @@ counts out of order).
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -112,3 +113,61 @@ def test_chapter_is_executed_and_deterministic(path):
     problems = notebook_problems(notebook)
     assert not problems, (f"{path.name}: " + "; ".join(problems)
                           + f". Regenerate it with: python chapters/build.py {path.stem}")
+
+
+def load_build_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("chapters_build", CHAPTERS / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def executed_notebook(build, model_id: str):
+    """What nbclient leaves behind: widget state, timing metadata, kernel counts, a random widget id."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": model_id}
+    return nbformat.from_dict({
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "conda-env-d2l-py"}, "widgets": {"state": {}},
+                     "language_info": {"name": "python", "version": "3.11.7"}},
+        "cells": [
+            {"cell_type": "code", "id": "a", "source": "x = 1", "execution_count": 4, "outputs": [],
+             "metadata": {"execution": {"iopub.execute_input": "2026-01-01T00:00:00Z"}}},
+            {"cell_type": "code", "id": "b", "source": "slow()", "execution_count": None, "outputs": [],
+             "metadata": {"tags": [SKIP_TAG]}},
+            {"cell_type": "code", "id": "c", "source": "w", "execution_count": 9, "metadata": {}, "outputs": [
+                {"output_type": "display_data", "metadata": {},
+                 "data": {build.WIDGET_VIEW: view, "text/plain": "fit: 2 epochs of 3 steps"}},
+                {"output_type": "execute_result", "execution_count": 9, "metadata": {}, "data": {"text/plain": "1"}},
+            ]},
+        ],
+    })
+
+
+def test_build_normalisation_gives_what_the_guard_expects():
+    build = load_build_script()
+    notebook = executed_notebook(build, model_id="4f1c0e2a9b7d4a66b0c3f5e8d7a6b5c4")
+    assert len(notebook_problems(notebook)) == 4  # widgets, kernelspec, counts 4 and 9
+    build.normalise(notebook, "demo")
+    assert notebook_problems(notebook) == []
+    assert notebook.metadata.kernelspec.name == "python3" and "version" not in notebook.metadata.language_info
+    first, _, last = notebook.cells
+    assert first.metadata == {} and (first.execution_count, last.execution_count) == (1, 2)
+    assert last.outputs[1].execution_count == 2
+    # Widget ids depend only on the notebook and the output's place: a rebuild changes nothing.
+    rebuilt = executed_notebook(build, model_id="0b9e7c6d5a4f4e3d2c1b0a9f8e7d6c5b")
+    build.normalise(rebuilt, "demo")
+    assert rebuilt == notebook
+
+
+def test_build_finds_chapters_by_name_and_refuses_unknown_names(tmp_path):
+    build = load_build_script()
+    notebook = tmp_path / "demo.ipynb"
+    notebook.write_text("{}")
+    assert build.find_notebooks([str(notebook)]) == [notebook.resolve()]
+    with pytest.raises(SystemExit, match="no notebook named 'no-such-chapter'"):
+        build.find_notebooks(["no-such-chapter"])
+    environment = build.kernel_environment()
+    assert environment["PYTHONHASHSEED"] == "0" and environment["OPENBLAS_NUM_THREADS"] == "1"
+    assert environment["PYTHONPATH"].split(os.pathsep)[0] == str(CHAPTERS.parent)
