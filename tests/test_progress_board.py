@@ -118,7 +118,6 @@ def notebook(monkeypatch):
 def test_in_jupyter_frames_go_to_an_output_widget_then_one_figure(notebook, capsys):
     shell, shown = notebook
     board = ProgressBoard()
-    board.frame_interval = 0.0
     for step in range(1, 5):
         board.draw(step, 1.0 / step, "train_loss", every_n=2)
         board.draw(step, 0.123456, "val_loss")
