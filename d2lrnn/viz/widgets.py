@@ -76,12 +76,15 @@ def shape_explorer(batch_size: int = 32, time_steps: int = 10, features: int = 8
     ``return_sequences`` (and optionally ``return_state``), what the layer returns for an input
     of shape (batch_size, time_steps, features) and how many parameters it has.
     """
-    style = {"description_width": "80px"}
+    def slider(value: int, largest: int, description: str) -> ipywidgets.IntSlider:
+        return ipywidgets.IntSlider(value, min=1, max=max(largest, value), description=description,
+                                    style={"description_width": "80px"})
+
     sliders = {
-        "batch_size": ipywidgets.IntSlider(batch_size, min=1, max=max(128, batch_size), description="batch size", style=style),
-        "time_steps": ipywidgets.IntSlider(time_steps, min=1, max=max(100, time_steps), description="time steps", style=style),
-        "features": ipywidgets.IntSlider(features, min=1, max=max(64, features), description="features", style=style),
-        "units": ipywidgets.IntSlider(units, min=1, max=max(128, units), description="units", style=style),
+        "batch_size": slider(batch_size, 128, "batch size"),
+        "time_steps": slider(time_steps, 100, "time steps"),
+        "features": slider(features, 64, "features"),
+        "units": slider(units, 128, "units"),
     }
     return_state = ipywidgets.Checkbox(False, description="return_state")
     view = ipywidgets.HTML()
@@ -220,8 +223,9 @@ def merge_table(forward: Sequence[float], backward: Sequence[float], batch_size:
         shapes = rnn_output_shapes("LSTM", batch_size, time_steps, units, return_sequences=return_sequences,
                                    bidirectional=True, merge_mode=mode)
         rows.append((repr(mode), MERGE_FORMULAS[mode], example, _shapes_text(shapes)))
-    title = (f"Bidirectional(LSTM({units}{', return_sequences=True' if return_sequences else ''})) on input "
-             f"({batch_size}, {time_steps}, features); at one step y_f = {_vector_text(y_f)}, y_b = {_vector_text(y_b)}")
+    layer = f"LSTM({units}, return_sequences=True)" if return_sequences else f"LSTM({units})"
+    title = (f"Bidirectional({layer}) on input ({batch_size}, {time_steps}, features); "
+             f"at one step y_f = {_vector_text(y_f)}, y_b = {_vector_text(y_b)}")
     return title + "\n" + _format_table(("merge_mode", "formula", "example", "output shape"), rows)
 
 
