@@ -13,4 +13,6 @@ from .scratch import (GRU, LSTM, RNN, RNNLM, BiGRU, BiRNNScratch, GRUScratch, LS
                       StackedRNNScratch)
 from .training import Classifier, DataModule, HyperParameters, Module, ProgressBoard, Trainer
 
+from . import data, layers, models, nn, regularizers, viz  # noqa: E402  (the sub-packages by name)
+
 __version__ = "0.1.0"
