@@ -340,3 +340,10 @@ def test_callbacks_see_every_epoch_and_can_stop(rng):
     history = model.fit(x, y, epochs=10, callbacks=[stopper], verbose=0)
     assert stopper.epochs == [(0, ["loss"]), (1, ["loss"])]
     assert history.epoch == [0, 1]
+
+
+def test_a_layer_with_several_outputs_must_be_last():
+    model = models.Sequential([layers.Input((40, 64)), layers.SimpleRNN(8, return_state=True)])
+    with pytest.raises(ValueError, match="returns several tensors"):
+        model.add(layers.Dense(1))
+        model.build()

@@ -128,6 +128,7 @@ class Sequential(Layer):
             except NotImplementedError:
                 break
             self._output_shapes[i] = shape
+            self._check_single_output(i, isinstance(shape, list))
         self.built = True
 
     # ------------------------------------------------------------------ calling
@@ -143,9 +144,19 @@ class Sequential(Layer):
         x = inputs
         for i, layer in enumerate(self._layers):
             x = layer(x, mask=mask if i == 0 else None, training=training)
+            self._check_single_output(i, isinstance(x, (tuple, list)))
             if self._output_shapes[i] is None:
                 self._output_shapes[i] = _symbolic_shape(x)
         return x
+
+    def _check_single_output(self, index: int, several: bool) -> None:
+        """A layer with several outputs (e.g. return_state=True) can only be the last of a Sequential."""
+        if several and index < len(self._layers) - 1:
+            layer = self._layers[index]
+            raise ValueError(
+                f"Sequential: layer '{layer.name}' returns several tensors (return_state=True or merge_mode=None), "
+                f"but layer '{self._layers[index + 1].name}' follows it and takes one input. Put that layer last, "
+                "or drop return_state and use return_sequences to pass a sequence on.")
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         for layer in self._layers:
