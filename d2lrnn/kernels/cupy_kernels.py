@@ -33,7 +33,7 @@ def _rnn_forward() -> Any:
 @cache
 def _lstm_forward() -> Any:
     # Pre-activations arrive scaled by -1 (sigmoid gates) and -2 (the candidate), as in
-    # lstm.py: sigmoid(a) = 1 / (1 + exp(-a)), tanh(a) = 2 sigmoid(2a) - 1.
+    # lstm.py: sigmoid(a) = 1 / (1 + exp(-a)), tanh(a) = 2 / (1 + exp(-2a)) - 1.
     return backend.cupy.ElementwiseKernel(
         "T px_o, T px_i, T px_f, T px_g, T ph_o, T ph_i, T ph_f, T ph_g, T c_prev, T h_prev, bool valid",
         "T gate_o, T gate_i, T gate_f, T gate_g, T c, T tanh_c, T h",
@@ -56,7 +56,7 @@ def _lstm_forward() -> Any:
 @cache
 def _lstm_backward() -> Any:
     return backend.cupy.ElementwiseKernel(
-        "T dh, T dc_in, T k_o, T k_i, T k_f, T k_g, T h_to_c, T c_to_c",
+        "T dh, T dc_in, T h_to_c, T k_o, T k_i, T k_f, T k_g, T c_to_c",
         "T dz_o, T dz_i, T dz_f, T dz_g, T dc_out",
         """
         dz_o = dh * k_o;
@@ -114,9 +114,10 @@ def lstm_step(projected: Any, recurrent: Any, c_prev: Any, h_prev: Any, valid: A
     _lstm_forward()(*projected, *recurrent, c_prev, h_prev, valid, *gates, c, tanh_c, h)
 
 
-def lstm_step_backward(dh: Any, dc_in: Any, factors: Any, h_to_c: Any, c_to_c: Any, dz: Any, dc_out: Any) -> None:
-    """One LSTM step's gradient products; factors and dz (4, B, H), planes o, i, f, g (see lstm.py)."""
-    _lstm_backward()(dh, dc_in, *factors, h_to_c, c_to_c, *dz, dc_out)
+def lstm_step_backward(dh: Any, dc_in: Any, factors: Any, c_to_c: Any, dz: Any, dc_out: Any) -> None:
+    """One LSTM step's gradient products (see lstm.py): factors (5, B, H), planes h_to_c and the
+    factors of o, i, f, g; dz (4, B, H) receives do, di, df, dg."""
+    _lstm_backward()(dh, dc_in, *factors, c_to_c, *dz, dc_out)
 
 
 def gru_step(projected: Any, recurrent: Any, b_hn: Any, h_prev: Any, valid: Any, gates: Any, hn: Any,

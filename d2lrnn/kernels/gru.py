@@ -18,10 +18,11 @@ Backward through one step, given dh (the gradient reaching h_t):
 The input side (W_x, b_x, x) sees [dz_pre, dr_pre, dn_pre]; the recurrent side (W_h, b_h,
 h_{t-1}) sees [dz_pre, dr_pre, dm]. Factors that do not depend on dh are computed for a
 block of steps at once, from the saved activations; weight gradients are one matmul each
-after the loop, one matmul per gate.
+after the loop.
 
-Inside, the gates are kept as planes (see ``sequence.to_planes``) in PyTorch's order r, z, n:
-the two sigmoid gates are adjacent (one exp call serves both).
+Inside, the forward pass keeps the gates as planes (see ``sequence.to_planes``) in PyTorch's
+order r, z, n: the two sigmoid gates are adjacent (one exp call serves both). The backward
+pass packs the gradients (one matmul per step).
 """
 from __future__ import annotations
 
@@ -30,10 +31,12 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, first_slot, from_planes, last_slot, length_mask,
-                       outputs_of, previous_of, quiet_overflow, step_order, steps_per_chunk, to_planes)
+from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, outputs_of, packed,
+                       previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
+                       with_ones_column)
 
 PLANES = (1, 0, 2)  # plane k holds API gate block PLANES[k]: r, z, n
+RECURRENT_BLOCKS = (2, 1, 0)  # the recurrent-side gradient blocks n, r, z as API blocks
 
 
 class GRUSequence(Function):
@@ -54,9 +57,9 @@ class GRUSequence(Function):
         scale[:2] = -1.0
         bias = b_x.copy()
         bias[:2] += b_h[:2]  # b_h's r and z parts simply add; its n part sits inside r * m
-        projected = xp.matmul(x.reshape(T * B, D), W_x * scale)  # (3, T*B, H)
-        projected += bias[:, None, :] * scale
-        projected = projected.reshape(3, T, B, H)
+        inputs = with_ones_column(xp, x)
+        W_in = xp.concatenate([W_x, bias[:, None, :]], axis=1)  # the bias as the last row
+        projected = xp.matmul(inputs, W_in * scale).reshape(3, T, B, H)
         W_h_scaled = W_h * scale
         b_hn = b_h[2]
 
@@ -68,6 +71,7 @@ class GRUSequence(Function):
         hs[first_slot(T, reverse)] = h0
         recurrent = xp.empty((3, B, H), dtype=x.dtype)
         product = xp.empty((B, H), dtype=x.dtype)
+        one = xp.ones((), dtype=x.dtype)  # (a Python number costs more per call)
         padded = None if mask is None else ~mask
         with quiet_overflow(xp):
             for t, before, after in step_order(T, reverse):
@@ -77,9 +81,9 @@ class GRUSequence(Function):
                                           True if mask is None else mask[t], gates[:, t], hn[t], hs[after])
                     continue
                 rz = gates[:2, t]
-                rz += recurrent[:2]
+                xp.add(rz, recurrent[:2], out=rz)
                 xp.exp(rz, out=rz)
-                rz += 1
+                xp.add(rz, one, out=rz)
                 xp.reciprocal(rz, out=rz)
                 r, z, n = gates[:, t]
                 m = hn[t]
@@ -94,7 +98,7 @@ class GRUSequence(Function):
                 if padded is not None:  # past a sequence's end its state is carried unchanged
                     xp.copyto(h, hs[before], where=padded[t])
 
-        self.save(x, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs)
+        self.save(inputs, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs)
         outputs = outputs_of(hs, reverse)
         if mask is not None and zero_masked_outputs:
             outputs = outputs * mask
@@ -102,24 +106,24 @@ class GRUSequence(Function):
 
     def backward(self, d_outputs, dh_n):
         xp = self.xp
-        x, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
-        T, B, D = x.shape
-        H = hs.shape[2]
+        inputs, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
+        _, B, H = hs.shape
+        T, D = gates.shape[1], W_x.shape[1]
+        dtype = hs.dtype
         if mask is not None and zero_masked_outputs:
             d_outputs = d_outputs * mask
         h_prev = previous_of(hs, reverse)
         chunk = steps_per_chunk(3 * B * H)
-        z_and_n = xp.empty((2, chunk, B, H), dtype=x.dtype)  # dz_pre, dn_pre = dh * these
-        r_and_m = xp.empty((2, chunk, B, H), dtype=x.dtype)  # dr_pre, dm = dn_pre * these
-
-        # Gradient planes dm, dr_pre, dz_pre, dn_pre: the recurrent side (W_h, b_h, h_{t-1})
-        # reads the first three, the input side (W_x, b_x, x) the last three.
-        d_gates = xp.empty((4, T, B, H), dtype=x.dtype)
-        W_h_T = W_h[[2, 0, 1]].transpose(0, 2, 1)  # planes n, r, z, matching dm, dr_pre, dz_pre
-        dh = dh_n.astype(x.dtype, copy=True)
+        z_and_n = xp.empty((2, chunk, B, H), dtype=dtype)  # dz_pre, dn_pre = dh * these
+        r_and_m = xp.empty((2, chunk, B, H), dtype=dtype)  # dr_pre, dm = dn_pre * these
+        # Gradients packed as blocks dm, dr_pre, dz_pre, dn_pre: the recurrent side (W_h, b_h,
+        # h_{t-1}) reads the first three, the input side (W_x, b_x, x) the last three, each with
+        # one matmul.
+        d_gates = xp.empty((T, B, 4 * H), dtype=dtype)
+        W_h_T = packed(xp, W_h[[2, 0, 1]]).T  # (3H, H), blocks n, r, z matching dm, dr_pre, dz_pre
+        dh = dh_n.astype(dtype, copy=True)
         dh_direct = xp.empty_like(dh)
-        per_gate = xp.empty((3, B, H), dtype=x.dtype)
-        on_gpu = backend.is_gpu_array(x)
+        on_gpu = backend.is_gpu_array(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
             # Local derivatives of a block of steps at once (see the module docstring).
             ZN, RM = z_and_n[:, :stop - start], r_and_m[:, :stop - start]
@@ -144,28 +148,27 @@ class GRUSequence(Function):
                 z_carry = xp.where(valid, z, 1)
             for t in steps:
                 k = t - start
+                blocks = d_gates[t].reshape(B, 4, H)
                 dh += d_outputs[t]
                 if on_gpu:
-                    cupy_kernels.gru_step_backward(dh, ZN[:, k], RM[:, k], z_carry[k], d_gates[:, t], dh_direct)
+                    cupy_kernels.gru_step_backward(dh, ZN[:, k], RM[:, k], z_carry[k], blocks.transpose(1, 0, 2),
+                                                   dh_direct)
                 else:
-                    xp.multiply(dh, ZN[:, k], out=d_gates[2:, t])  # dz_pre, dn_pre
-                    xp.multiply(d_gates[3, t], RM[:, k], out=d_gates[1::-1, t])  # dr_pre, dm
+                    xp.multiply(dh[:, None, :], ZN[:, k].transpose(1, 0, 2), out=blocks[:, 2:])  # dz_pre, dn_pre
+                    xp.multiply(blocks[:, 3:], RM[:, k].transpose(1, 0, 2), out=blocks[:, 1::-1])  # dr_pre, dm
                     xp.multiply(dh, z_carry[k], out=dh_direct)
-                xp.matmul(d_gates[:3, t], W_h_T, out=per_gate)  # [dm, dr_pre, dz_pre] W_h^T, gate by gate
-                xp.sum(per_gate, axis=0, out=dh)
+                xp.matmul(d_gates[t, :, :3 * H], W_h_T, out=dh)
                 dh += dh_direct
 
-        flat = d_gates.reshape(4, T * B, H)
-        recurrent_side = flat[:3]  # planes n, r, z (dm, dr_pre, dz_pre)
-        input_side = flat[1:]  # planes r, z, n (dr_pre, dz_pre, dn_pre)
-        dx = None
-        if self.needs_input_grad[0]:
-            dx = xp.matmul(input_side, W_x.transpose(0, 2, 1)).sum(axis=0).reshape(T, B, D)
-        dW_x = xp.matmul(x.reshape(T * B, D).T, input_side)
-        dW_h = xp.matmul(h_prev.reshape(T * B, H).T, recurrent_side)[[1, 2, 0]]  # back to r, z, n
-        db_h = recurrent_side.sum(axis=1)[[1, 2, 0]]
-        return (dx, dh, from_planes(xp, dW_x, PLANES), from_planes(xp, dW_h, PLANES),
-                from_planes(xp, input_side.sum(axis=1), PLANES), from_planes(xp, db_h, PLANES))
+        flat = d_gates.reshape(T * B, 4 * H)
+        recurrent_side = flat[:, :3 * H]  # blocks n, r, z (dm, dr_pre, dz_pre)
+        input_side = flat[:, H:]  # blocks r, z, n (dr_pre, dz_pre, dn_pre)
+        dx = (input_side @ packed(xp, W_x).T).reshape(T, B, D) if self.needs_input_grad[0] else None
+        dW_in = inputs.T @ input_side  # rows dW_x, then db_x (the ones column)
+        dW_h = h_prev.reshape(T * B, H).T @ recurrent_side
+        return (dx, dh, to_api_order(xp, dW_in[:D], PLANES, H), to_api_order(xp, dW_h, RECURRENT_BLOCKS, H),
+                to_api_order(xp, dW_in[D], PLANES, H),
+                to_api_order(xp, recurrent_side.sum(axis=0), RECURRENT_BLOCKS, H))
 
 
 def gru_sequence(x: Tensor, h0: Tensor, W_x: Tensor, W_h: Tensor, b_x: Tensor, b_h: Tensor, *,

@@ -16,11 +16,12 @@ Backward through one step, given dh (the gradient reaching h_t) and dc (reaching
 Everything that does not depend on dh or dc (the factors after ``dh *`` and ``dc *``) is
 computed for a block of steps at once, from the saved activations, so each step of the
 loop is a handful of products. The weight gradients come after the loop, as one matmul
-per gate over all steps.
+each over all steps.
 
-Inside, the gates are kept as planes (see ``sequence.to_planes``) in the order o, i, f, g:
-the three gates whose gradient is ``dc`` times a saved factor are then adjacent, and so
-are the three sigmoid gates, the candidate (the one tanh) coming last.
+Inside, the forward pass keeps the gates as planes (see ``sequence.to_planes``) in the order
+o, i, f, g: the three sigmoid gates are then adjacent, and so are the three gates whose
+gradient is ``dc`` times a saved factor. The backward pass packs the gradients (one matmul
+per step).
 """
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, first_slot, from_planes, last_slot, length_mask,
-                       outputs_of, previous_of, quiet_overflow, step_order, steps_per_chunk, to_planes)
+from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, outputs_of, packed,
+                       previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
+                       with_ones_column)
 
 PLANES = (3, 0, 1, 2)  # plane k holds API gate block PLANES[k]: o, i, f, g
 
@@ -50,9 +52,9 @@ class LSTMSequence(Function):
         # call serve all four gates (exp is cheaper than tanh in NumPy).
         scale = xp.full((4, 1, 1), -1.0, dtype=x.dtype)
         scale[3] = -2.0
-        projected = xp.matmul(x.reshape(T * B, D), W_x * scale)  # (4, T*B, H)
-        projected += to_planes(xp, b, PLANES, H)[:, None, :] * scale
-        projected = projected.reshape(4, T, B, H)
+        inputs = with_ones_column(xp, x)
+        W_in = xp.concatenate([W_x, to_planes(xp, b, PLANES, H)[:, None, :]], axis=1)  # bias as the last row
+        projected = xp.matmul(inputs, W_in * scale).reshape(4, T, B, H)
         W_h_scaled = W_h * scale
 
         # On the CPU the activations O, I, F, G of each step overwrite its pre-activations;
@@ -66,6 +68,7 @@ class LSTMSequence(Function):
         cs[first_slot(T, reverse)] = c0
         recurrent = xp.empty((4, B, H), dtype=x.dtype)
         product = xp.empty((B, H), dtype=x.dtype)
+        one, two = xp.ones((), dtype=x.dtype), xp.full((), 2, dtype=x.dtype)  # (a Python number costs more per call)
         padded = None if mask is None else ~mask
         with quiet_overflow(xp):
             for t, before, after in step_order(T, reverse):
@@ -76,13 +79,13 @@ class LSTMSequence(Function):
                                            hs[after])
                     continue
                 z = gates[:, t]
-                z += recurrent
+                xp.add(z, recurrent, out=z)
                 xp.exp(z, out=z)
-                z += 1
+                xp.add(z, one, out=z)
                 xp.reciprocal(z, out=z)  # sigmoid of every gate; the candidate's of 2a
                 o, i, f, g = z
-                g *= 2
-                g -= 1  # tanh
+                xp.multiply(g, two, out=g)
+                xp.subtract(g, one, out=g)  # tanh
                 c = cs[after]
                 xp.multiply(f, cs[before], out=c)
                 xp.multiply(i, g, out=product)
@@ -93,7 +96,7 @@ class LSTMSequence(Function):
                     xp.copyto(c, cs[before], where=padded[t])
                     xp.copyto(hs[after], hs[before], where=padded[t])
 
-        self.save(x, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs)
+        self.save(inputs, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs)
         outputs = outputs_of(hs, reverse)
         if mask is not None and zero_masked_outputs:
             outputs = outputs * mask
@@ -101,28 +104,33 @@ class LSTMSequence(Function):
 
     def backward(self, d_outputs, dh_n, dc_n):
         xp = self.xp
-        x, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
-        T, B, D = x.shape
-        H = hs.shape[2]
+        inputs, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
+        _, B, H = hs.shape
+        T, D = gates.shape[1], W_x.shape[1]
+        dtype = hs.dtype
         padded = None if mask is None else ~mask
         if mask is not None and zero_masked_outputs:
             d_outputs = d_outputs * mask
         c_prev = previous_of(cs, reverse)
         chunk = steps_per_chunk(4 * B * H)
-        factors = xp.empty((4, chunk, B, H), dtype=x.dtype)  # d{o,i,f,g}_pre = d{h,c,c,c} * factor
-        h_to_c = xp.empty((chunk, B, H), dtype=x.dtype)  # dc += dh * h_to_c
+        # Local derivatives, planes h_to_c (dc += dh * h_to_c) and the four gate factors
+        # (d{o,i,f,g}_pre = d{h,c,c,c} * factor).
+        factors = xp.empty((5, chunk, B, H), dtype=dtype)
 
-        dz = xp.empty((4, T, B, H), dtype=x.dtype)  # gradients of the pre-activations
-        dh = dh_n.astype(x.dtype, copy=True)
-        dc = dc_n.astype(x.dtype, copy=True)
+        # Gradients of the pre-activations, packed so that each step needs one matmul with
+        # W_h^T and the weight gradients one matmul each. Blocks: a scratch for dh * h_to_c
+        # (next to do, so that one product fills both), then do, di, df, dg.
+        dz = xp.empty((T, B, 5 * H), dtype=dtype)
+        W_h_T = packed(xp, W_h).T  # (4H, H)
+        dh = dh_n.astype(dtype, copy=True)
+        dc = dc_n.astype(dtype, copy=True)
         dh_previous = xp.empty_like(dh)
-        per_gate = xp.empty((4, B, H), dtype=x.dtype)
-        product = xp.empty_like(dh)
-        W_h_T = W_h.transpose(0, 2, 1)
-        on_gpu = backend.is_gpu_array(x)
+        dc_next = xp.empty_like(dc)
+        on_gpu = backend.is_gpu_array(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
             # Local derivatives of a block of steps at once (see the module docstring).
-            F, K = factors[:, :stop - start], h_to_c[:stop - start]
+            factor = factors[:, :stop - start]
+            h_to_c, F = factor[0], factor[1:]
             block = gates[:, start:stop]
             o, i, f, g = block
             xp.subtract(1, block, out=F)
@@ -133,43 +141,40 @@ class LSTMSequence(Function):
             F[1] *= g
             F[2] *= c_prev[start:stop]
             F[3] *= i
-            xp.multiply(tanh_c[start:stop], tanh_c[start:stop], out=K)
-            xp.subtract(1, K, out=K)
-            K *= o
+            xp.multiply(tanh_c[start:stop], tanh_c[start:stop], out=h_to_c)
+            xp.subtract(1, h_to_c, out=h_to_c)
+            h_to_c *= o
             c_to_c = f  # dc_{t-1} = dc * c_to_c
             if mask is not None:
                 # A padded step passes dh and dc straight through and has no gate gradient.
                 valid = mask[start:stop]
-                F *= valid
-                K *= valid
+                factor *= valid
                 c_to_c = xp.where(valid, f, 1)
             for t in steps:
                 k = t - start
+                blocks = dz[t].reshape(B, 5, H)
                 dh += d_outputs[t]
                 if on_gpu:
-                    cupy_kernels.lstm_step_backward(dh, dc, F[:, k], K[k], c_to_c[k], dz[:, t], product)
-                    dc, product = product, dc
+                    cupy_kernels.lstm_step_backward(dh, dc, factor[:, k], c_to_c[k], blocks[:, 1:].transpose(1, 0, 2),
+                                                    dc_next)
+                    dc, dc_next = dc_next, dc
                 else:
-                    xp.multiply(dh, F[0, k], out=dz[0, t])
-                    xp.multiply(dh, K[k], out=product)
-                    dc += product
-                    xp.multiply(dc, F[1:, k], out=dz[1:, t])
+                    xp.multiply(dh[:, None, :], factor[:2, k].transpose(1, 0, 2), out=blocks[:, :2])
+                    dc += blocks[:, 0]
+                    xp.multiply(dc[:, None, :], factor[2:, k].transpose(1, 0, 2), out=blocks[:, 2:])
                     dc *= c_to_c[k]
-                xp.matmul(dz[:, t], W_h_T, out=per_gate)  # [di, df, dg, do] W_h^T, gate by gate
-                xp.sum(per_gate, axis=0, out=dh_previous)
+                xp.matmul(dz[t, :, H:], W_h_T, out=dh_previous)
                 if padded is not None:
                     xp.copyto(dh_previous, dh, where=padded[t])
                 dh, dh_previous = dh_previous, dh
 
-        flat_dz = dz.reshape(4, T * B, H)
-        dx = None
-        if self.needs_input_grad[0]:
-            dx = xp.matmul(flat_dz, W_x.transpose(0, 2, 1)).sum(axis=0).reshape(T, B, D)
-        dW_x = xp.matmul(x.reshape(T * B, D).T, flat_dz)
-        dW_h = xp.matmul(previous_of(hs, reverse).reshape(T * B, H).T, flat_dz)
-        db = flat_dz.sum(axis=1)
-        return (dx, dh, dc, from_planes(xp, dW_x, PLANES), from_planes(xp, dW_h, PLANES),
-                from_planes(xp, db, PLANES))
+        flat_dz = dz.reshape(T * B, 5 * H)[:, H:]  # do, di, df, dg of every step
+        dx = (flat_dz @ packed(xp, W_x).T).reshape(T, B, D) if self.needs_input_grad[0] else None
+        dW_in = inputs.T @ flat_dz  # rows dW_x, then db (the ones column)
+        dW_h = previous_of(hs, reverse).reshape(T * B, H).T @ flat_dz
+        dW_x, db = dW_in[:D], dW_in[D]
+        return (dx, dh, dc, to_api_order(xp, dW_x, PLANES, H), to_api_order(xp, dW_h, PLANES, H),
+                to_api_order(xp, db, PLANES, H))
 
 
 def lstm_sequence(x: Tensor, h0: Tensor, c0: Tensor, W_x: Tensor, W_h: Tensor, b: Tensor, *,

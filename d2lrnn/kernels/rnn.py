@@ -20,7 +20,7 @@ from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
 from .sequence import (check_arguments, first_slot, last_slot, length_mask, outputs_of, previous_of,
-                       step_order)
+                       step_order, with_ones_column)
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -32,8 +32,9 @@ class RNNSequence(Function):
         xp = self.xp
         T, B, D = x.shape
         H = h0.shape[1]
-        projected = (x.reshape(T * B, D) @ W_x).reshape(T, B, H)
-        projected += b
+        inputs = with_ones_column(xp, x)
+        W_in = xp.concatenate([W_x, b[None, :]], axis=0)  # the bias as the last row
+        projected = (inputs @ W_in).reshape(T, B, H)
         hs = xp.empty((T + 1, B, H), dtype=x.dtype)
         hs[first_slot(T, reverse)] = h0
         recurrent = xp.empty((B, H), dtype=x.dtype)
@@ -55,7 +56,7 @@ class RNNSequence(Function):
             if padded is not None:  # past a sequence's end its state is carried unchanged
                 xp.copyto(h, hs[before], where=padded[t])
 
-        self.save(x, hs, W_x, W_h, mask, reverse, zero_masked_outputs, activation)
+        self.save(inputs, hs, W_x, W_h, mask, reverse, zero_masked_outputs, activation)
         outputs = outputs_of(hs, reverse)
         if mask is not None and zero_masked_outputs:
             outputs = outputs * mask
@@ -63,14 +64,15 @@ class RNNSequence(Function):
 
     def backward(self, d_outputs, dh_n):
         xp = self.xp
-        x, hs, W_x, W_h, mask, reverse, zero_masked_outputs, activation = self.saved
-        T, B, D = x.shape
-        H = hs.shape[2]
+        inputs, hs, W_x, W_h, mask, reverse, zero_masked_outputs, activation = self.saved
+        T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+        D = W_x.shape[0]
+        dtype = hs.dtype
         outputs = outputs_of(hs, reverse)
         if activation == "tanh":
             slopes = 1 - outputs * outputs
         else:
-            slopes = (outputs > 0).astype(x.dtype)
+            slopes = (outputs > 0).astype(dtype)
         padded = None
         if mask is not None:
             # A padded step passes dh straight through and contributes no gradient of its own.
@@ -79,8 +81,8 @@ class RNNSequence(Function):
             if zero_masked_outputs:
                 d_outputs = d_outputs * mask
 
-        dz = xp.empty((T, B, H), dtype=x.dtype)  # gradients of the pre-activations
-        dh = dh_n.astype(x.dtype, copy=True)
+        dz = xp.empty((T, B, H), dtype=dtype)  # gradients of the pre-activations
+        dh = dh_n.astype(dtype, copy=True)
         dh_previous = xp.empty_like(dh)
         W_h_T = W_h.T
         for t, _, _ in reversed(step_order(T, reverse)):
@@ -93,9 +95,9 @@ class RNNSequence(Function):
 
         flat_dz = dz.reshape(T * B, H)
         dx = (flat_dz @ W_x.T).reshape(T, B, D) if self.needs_input_grad[0] else None
-        dW_x = x.reshape(T * B, D).T @ flat_dz
+        dW_in = inputs.T @ flat_dz  # rows dW_x, then db (the ones column)
         dW_h = previous_of(hs, reverse).reshape(T * B, H).T @ flat_dz
-        return dx, dh, dW_x, dW_h, flat_dz.sum(axis=0)
+        return dx, dh, dW_in[:D], dW_h, dW_in[D]
 
 
 def rnn_sequence(x: Tensor, h0: Tensor, W_x: Tensor, W_h: Tensor, b: Tensor, *, lengths: Any = None,

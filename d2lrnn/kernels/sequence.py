@@ -131,23 +131,46 @@ def last_slot(T: int, reverse: bool) -> int:
     return 0 if reverse else T
 
 
-def to_planes(xp: Any, packed: Any, order: tuple[int, ...], H: int) -> Any:
+def with_ones_column(xp: Any, x: Any) -> Any:
+    """Inputs (T, B, D) -> (T*B, D + 1) with a last column of ones.
+
+    Times a weight matrix whose last row is the bias, it adds the bias inside the input
+    matmul (no separate pass over the projections); in backward, the gradient of that last
+    row is the bias gradient.
+    """
+    T, B, D = x.shape
+    inputs = xp.empty((T * B, D + 1), dtype=x.dtype)
+    inputs[:, :D] = x.reshape(T * B, D)
+    inputs[:, D] = 1
+    return inputs
+
+
+def to_planes(xp: Any, packed_gates: Any, order: tuple[int, ...], H: int) -> Any:
     """Packed gate blocks (..., G*H) -> a contiguous (G, ..., H) array of gate planes.
 
     Plane k holds block ``order[k]``. With the gates as planes, every element-wise operation
     on a gate runs over a contiguous (B, H) array; NumPy is several times slower on the
     (B, H) blocks of a (B, G*H) array when H is small.
     """
-    G = packed.shape[-1] // H
-    blocks = packed.reshape(packed.shape[:-1] + (G, H))
+    G = packed_gates.shape[-1] // H
+    blocks = packed_gates.reshape(packed_gates.shape[:-1] + (G, H))
     return xp.ascontiguousarray(xp.moveaxis(blocks, -2, 0)[list(order)])
 
 
-def from_planes(xp: Any, planes: Any, order: tuple[int, ...]) -> Any:
-    """The inverse of ``to_planes``: (G, ..., H) planes in ``order`` -> packed (..., G*H)."""
-    G, H = planes.shape[0], planes.shape[-1]
-    packed = xp.moveaxis(planes[list(inverse_order(order))], 0, -2)
-    return packed.reshape(packed.shape[:-2] + (G * H,))
+def packed(xp: Any, planes: Any) -> Any:
+    """(G, ..., H) gate planes -> a contiguous packed (..., G*H) array, blocks in plane order.
+
+    The backward pass works packed: one matmul per step over all gates, no sum over planes.
+    """
+    blocks = xp.moveaxis(planes, 0, -2)
+    return xp.ascontiguousarray(blocks).reshape(blocks.shape[:-2] + (planes.shape[0] * planes.shape[-1],))
+
+
+def to_api_order(xp: Any, packed_gates: Any, order: tuple[int, ...], H: int) -> Any:
+    """Packed (..., G*H) blocks in plane order (``order`` as for ``to_planes``) -> the API's order."""
+    G = packed_gates.shape[-1] // H
+    blocks = packed_gates.reshape(packed_gates.shape[:-1] + (G, H))[..., list(inverse_order(order)), :]
+    return blocks.reshape(packed_gates.shape)
 
 
 def inverse_order(order: tuple[int, ...]) -> tuple[int, ...]:

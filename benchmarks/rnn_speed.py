@@ -1,0 +1,240 @@
+"""Training-step speed of the fused recurrent kernels against PyTorch.
+
+One measured step = forward over the whole sequence, loss = sum of squares of all outputs,
+backward, and an SGD update of every parameter, in float32. Contenders, each against its
+PyTorch counterpart:
+
+    RNN, LSTM, GRU, BiLSTM   d2lrnn.nn modules (fused kernels)   vs  torch.nn.RNN/LSTM/GRU
+    scratch LSTM             d2lrnn.scratch.LSTMScratch           vs  the same model in PyTorch
+                             (one matmul per gate and input per step, like the book)
+
+Configurations (batch, steps, inputs, hidden) on the CPU:
+
+    (a) 1024, 32, 28, 32    (b) 32, 35, 28, 256    (c) 64, 100, 128, 256    (d) 8, 1000, 16, 64
+
+and with ``--device gpu`` one configuration, 64, 100, 128, 512, against cuDNN. Libraries
+are measured in interleaved rounds so that a slow moment of the machine hits all alike; the
+table shows the median time per step and the median of the per-round ratios d2lrnn / PyTorch
+(below 1: d2lrnn is faster), next to the target ratio.
+
+Usage:
+    python benchmarks/rnn_speed.py [--threads 1] [--rounds 11] [--quick] [--configs abcd]
+    python benchmarks/rnn_speed.py --device gpu
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from typing import Callable
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+CPU_CONFIGS = {"a": (1024, 32, 28, 32), "b": (32, 35, 28, 256), "c": (64, 100, 128, 256), "d": (8, 1000, 16, 64)}
+GPU_CONFIG = (64, 100, 128, 512)
+# Target ratios d2lrnn / PyTorch at one thread, per model and configuration.
+TARGETS = {
+    "LSTM": {"a": 1.0, "b": 1.0, "c": 1.0, "d": 2.0},
+    "GRU": {"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.0},
+    "BiLSTM": {"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.0},
+    "scratch LSTM": {"b": 1.2, "c": 1.2},
+}
+SCRATCH_CONFIGS = "bc"  # the per-gate scratch models are slow on long sequences; time them where targets are
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds (default 11)")
+    parser.add_argument("--quick", action="store_true", help="3 rounds, a short check that everything runs")
+    parser.add_argument("--configs", default="abcd", help="CPU configurations to run, e.g. 'bc' (default abcd)")
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    args = parser.parse_args()
+    if args.threads < 1 or args.rounds < 1:
+        parser.error("--threads and --rounds must be at least 1")
+    if set(args.configs) - set(CPU_CONFIGS):
+        parser.error(f"--configs: choose among {''.join(CPU_CONFIGS)}, got {args.configs!r}")
+    if args.quick:
+        args.rounds = 3
+    return args
+
+
+ARGS = parse_args()
+for _variable in THREAD_VARIABLES:  # BLAS libraries read these once, when they load
+    os.environ[_variable] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402  (after the thread variables)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import d2lrnn as d2l  # noqa: E402
+from d2lrnn import nn  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:
+    sys.exit("rnn_speed.py compares against PyTorch: install it with `pip install d2lrnn[bench]`.")
+
+torch.set_num_threads(ARGS.threads)
+LEARNING_RATE = 1e-7  # tiny, so that hundreds of timed steps never diverge: speed is measured, not learning
+
+
+# --------------------------------------------------------------------------- d2lrnn
+def d2lrnn_step(model: nn.Module, x: d2l.Tensor) -> Callable[[], None]:
+    """A training step of a d2lrnn model returning ``outputs`` as a Tensor or a list of steps."""
+    optimizer = nn.SGD(model.parameters(), lr=LEARNING_RATE)
+
+    def step() -> None:
+        outputs = model(x)[0]
+        if isinstance(outputs, list):  # the scratch model returns one tensor per step
+            outputs = d2l.stack(outputs, axis=0)
+        loss = (outputs * outputs).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def d2lrnn_model(name: str, D: int, H: int, device: str) -> nn.Module:
+    if name == "scratch LSTM":
+        from d2lrnn.scratch import LSTMScratch
+
+        return LSTMScratch(D, H)
+    cls = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU, "BiLSTM": nn.LSTM}[name]
+    return cls(D, H, bidirectional=name == "BiLSTM").to(device)
+
+
+# -------------------------------------------------------------------------- PyTorch
+class TorchScratchLSTM(torch.nn.Module):
+    """The book's LSTMScratch in PyTorch: separate matmuls per gate and per step."""
+
+    def __init__(self, D: int, H: int, sigma: float = 0.01) -> None:
+        super().__init__()
+
+        def triple() -> tuple:
+            return (torch.nn.Parameter(torch.randn(D, H) * sigma), torch.nn.Parameter(torch.randn(H, H) * sigma),
+                    torch.nn.Parameter(torch.zeros(H)))
+
+        self.W_xi, self.W_hi, self.b_i = triple()
+        self.W_xf, self.W_hf, self.b_f = triple()
+        self.W_xo, self.W_ho, self.b_o = triple()
+        self.W_xc, self.W_hc, self.b_c = triple()
+
+    def forward(self, inputs: torch.Tensor) -> tuple:
+        B, H = inputs.shape[1], self.W_hi.shape[0]
+        h = torch.zeros(B, H, device=inputs.device)
+        c = torch.zeros(B, H, device=inputs.device)
+        outputs = []
+        for x in inputs:
+            i = torch.sigmoid(x @ self.W_xi + h @ self.W_hi + self.b_i)
+            f = torch.sigmoid(x @ self.W_xf + h @ self.W_hf + self.b_f)
+            o = torch.sigmoid(x @ self.W_xo + h @ self.W_ho + self.b_o)
+            c_tilde = torch.tanh(x @ self.W_xc + h @ self.W_hc + self.b_c)
+            c = f * c + i * c_tilde
+            h = o * torch.tanh(c)
+            outputs.append(h)
+        return outputs, (h, c)
+
+
+def torch_model(name: str, D: int, H: int, device: str) -> torch.nn.Module:
+    if name == "scratch LSTM":
+        return TorchScratchLSTM(D, H).to(device)
+    cls = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "BiLSTM": torch.nn.LSTM}[name]
+    return cls(D, H, bidirectional=name == "BiLSTM").to(device)
+
+
+def torch_step(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+
+    def step() -> None:
+        outputs = model(x)[0]
+        if isinstance(outputs, list):
+            outputs = torch.stack(outputs)
+        loss = (outputs * outputs).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+# --------------------------------------------------------------------------- timing
+def synchronizer(device: str) -> Callable[[], None]:
+    """Waits for queued GPU work (both libraries) so that a timing covers it; a no-op on the CPU."""
+    if device == "cpu":
+        return lambda: None
+
+    def wait() -> None:
+        d2l.backend.cupy.cuda.Device().synchronize()
+        torch.cuda.synchronize()
+
+    return wait
+
+
+def seconds_per_step(step: Callable[[], None], repeats: int, wait: Callable[[], None]) -> float:
+    wait()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    wait()
+    return (time.perf_counter() - start) / repeats
+
+
+def measure(pairs: dict, rounds: int, wait: Callable[[], None]) -> dict:
+    """Interleaved rounds; returns name -> (median d2lrnn s, median torch s, median per-round ratio)."""
+    repeats = {}
+    for name, (ours, theirs) in pairs.items():  # warm up, and repeat short steps to ~0.1 s per timing
+        ours(), theirs()
+        once = seconds_per_step(theirs, 1, wait)
+        repeats[name] = max(1, min(20, int(0.1 / max(once, 1e-6))))
+    times: dict = {name: ([], []) for name in pairs}
+    for _ in range(rounds):
+        for name, (ours, theirs) in pairs.items():
+            times[name][0].append(seconds_per_step(ours, repeats[name], wait))
+            times[name][1].append(seconds_per_step(theirs, repeats[name], wait))
+    return {name: (statistics.median(a), statistics.median(b), statistics.median(x / y for x, y in zip(a, b)))
+            for name, (a, b) in times.items()}
+
+
+def contenders(config_key: str, B: int, T: int, D: int, H: int, device: str) -> dict:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, B, D)).astype(np.float32)
+    names = ["RNN", "LSTM", "GRU", "BiLSTM"]
+    if device == "cpu" and config_key in SCRATCH_CONFIGS:
+        names.append("scratch LSTM")
+    torch_device = "cuda" if device == "gpu" else "cpu"
+    pairs = {}
+    d2l.seed(0)
+    torch.manual_seed(0)
+    for name in names:
+        ours = d2lrnn_step(d2lrnn_model(name, D, H, device), d2l.tensor(x, device=device))
+        theirs = torch_step(torch_model(name, D, H, torch_device), torch.from_numpy(x).to(torch_device))
+        pairs[name] = (ours, theirs)
+    return pairs
+
+
+def main() -> None:
+    if ARGS.device == "gpu":
+        if not d2l.is_gpu_available() or not torch.cuda.is_available():
+            sys.exit("--device gpu needs CuPy with a CUDA GPU and a CUDA build of PyTorch")
+        torch.backends.cudnn.benchmark = True
+        configs = {"gpu": GPU_CONFIG}
+    else:
+        configs = {key: CPU_CONFIGS[key] for key in ARGS.configs}
+    print(f"device {ARGS.device}, {ARGS.threads} BLAS thread(s), {ARGS.rounds} rounds, float32, "
+          f"numpy {np.__version__}, torch {torch.__version__}")
+    print(f"{'config':<24} {'model':<13} {'d2lrnn ms':>10} {'torch ms':>10} {'ratio':>7} {'target':>7}")
+    wait = synchronizer(ARGS.device)
+    for key, (B, T, D, H) in configs.items():
+        results = measure(contenders(key, B, T, D, H, ARGS.device), ARGS.rounds, wait)
+        label = f"({key}) B{B} T{T} D{D} H{H}"
+        for name, (ours, theirs, ratio) in results.items():
+            target = TARGETS.get(name, {}).get(key)
+            mark = "" if target is None else f"{target:.1f}" + (" ok" if ratio <= target else " MISS")
+            print(f"{label:<24} {name:<13} {ours * 1e3:>10.2f} {theirs * 1e3:>10.2f} {ratio:>7.2f} {mark:>7}")
+            label = ""
+
+
+if __name__ == "__main__":
+    main()
