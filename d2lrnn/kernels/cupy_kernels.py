@@ -16,6 +16,11 @@ from typing import Any
 from .. import backend
 
 
+def applies_to(array: Any) -> bool:
+    """True for a CuPy array: the sequence kernels then use the step kernels below."""
+    return backend.is_gpu_array(array)
+
+
 @cache
 def _rnn_forward() -> Any:
     return backend.cupy.ElementwiseKernel(
@@ -23,7 +28,7 @@ def _rnn_forward() -> Any:
         "T h",
         """
         T a = px + ph;
-        T y = relu ? (a > (T)0 ? a : (T)0) : tanh(a);
+        T y = relu ? max(a, (T)0) : tanh(a);
         h = valid ? y : h_prev;
         """,
         "d2lrnn_rnn_step_forward",

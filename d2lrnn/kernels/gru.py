@@ -46,7 +46,7 @@ class GRUSequence(Function):
         xp = self.xp
         T, B, D = x.shape
         H = h0.shape[1]
-        on_gpu = backend.is_gpu_array(x)
+        on_gpu = cupy_kernels.applies_to(x)
         W_x = to_planes(xp, W_x, PLANES, H)  # (3, D, H)
         W_h = to_planes(xp, W_h, PLANES, H)  # (3, H, H)
         b_x = to_planes(xp, b_x, PLANES, H)  # (3, H)
@@ -123,7 +123,7 @@ class GRUSequence(Function):
         W_h_T = packed(xp, W_h[[2, 0, 1]]).T  # (3H, H), blocks n, r, z matching dm, dr_pre, dz_pre
         dh = dh_n.astype(dtype, copy=True)
         dh_direct = xp.empty_like(dh)
-        on_gpu = backend.is_gpu_array(hs)
+        on_gpu = cupy_kernels.applies_to(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
             # Local derivatives of a block of steps at once (see the module docstring).
             ZN, RM = z_and_n[:, :stop - start], r_and_m[:, :stop - start]

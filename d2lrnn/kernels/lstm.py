@@ -44,7 +44,7 @@ class LSTMSequence(Function):
         xp = self.xp
         T, B, D = x.shape
         H = h0.shape[1]
-        on_gpu = backend.is_gpu_array(x)
+        on_gpu = cupy_kernels.applies_to(x)
         W_x = to_planes(xp, W_x, PLANES, H)  # (4, D, H)
         W_h = to_planes(xp, W_h, PLANES, H)  # (4, H, H)
         # sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2a) - 1. Scaling the weights
@@ -126,7 +126,7 @@ class LSTMSequence(Function):
         dc = dc_n.astype(dtype, copy=True)
         dh_previous = xp.empty_like(dh)
         dc_next = xp.empty_like(dc)
-        on_gpu = backend.is_gpu_array(hs)
+        on_gpu = cupy_kernels.applies_to(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
             # Local derivatives of a block of steps at once (see the module docstring).
             factor = factors[:, :stop - start]

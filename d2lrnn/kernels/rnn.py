@@ -39,7 +39,7 @@ class RNNSequence(Function):
         hs[first_slot(T, reverse)] = h0
         recurrent = xp.empty((B, H), dtype=x.dtype)
         padded = None if mask is None else ~mask
-        on_gpu = backend.is_gpu_array(x)
+        on_gpu = cupy_kernels.applies_to(x)
         for t, before, after in step_order(T, reverse):
             h = hs[after]
             if on_gpu:
