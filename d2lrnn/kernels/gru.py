@@ -114,8 +114,8 @@ class GRUSequence(Function):
             d_outputs = d_outputs * mask
         h_prev = previous_of(hs, reverse)
         chunk = steps_per_chunk(3 * B * H)
-        z_and_n = xp.empty((2, chunk, B, H), dtype=dtype)  # dz_pre, dn_pre = dh * these
-        r_and_m = xp.empty((2, chunk, B, H), dtype=dtype)  # dr_pre, dm = dn_pre * these
+        dh_factors = xp.empty((2, chunk, B, H), dtype=dtype)  # dz_pre, dn_pre = dh * these
+        dn_factors = xp.empty((2, chunk, B, H), dtype=dtype)  # dr_pre, dm = dn_pre * these
         # Gradients packed as blocks dm, dr_pre, dz_pre, dn_pre: the recurrent side (W_h, b_h,
         # h_{t-1}) reads the first three, the input side (W_x, b_x, x) the last three, each with
         # one matmul.
@@ -126,36 +126,36 @@ class GRUSequence(Function):
         on_gpu = cupy_kernels.applies_to(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
             # Local derivatives of a block of steps at once (see the module docstring).
-            ZN, RM = z_and_n[:, :stop - start], r_and_m[:, :stop - start]
+            to_zn, to_rm = dh_factors[:, :stop - start], dn_factors[:, :stop - start]
             r, z, n = gates[:, start:stop]
-            one_minus_z = ZN[1]
+            one_minus_z = to_zn[1]
             xp.subtract(1, z, out=one_minus_z)
-            xp.subtract(h_prev[start:stop], n, out=ZN[0])
-            ZN[0] *= z
-            ZN[0] *= one_minus_z  # (h_{t-1} - n) z (1 - z)
-            xp.multiply(n, n, out=RM[1])
-            xp.subtract(1, RM[1], out=RM[1])
-            one_minus_z *= RM[1]  # (1 - z) (1 - n^2)
-            xp.subtract(1, r, out=RM[0])
-            RM[0] *= r
-            RM[0] *= hn[start:stop]  # m r (1 - r)
-            RM[1] = r
+            xp.subtract(h_prev[start:stop], n, out=to_zn[0])
+            to_zn[0] *= z
+            to_zn[0] *= one_minus_z  # (h_{t-1} - n) z (1 - z)
+            xp.multiply(n, n, out=to_rm[1])
+            xp.subtract(1, to_rm[1], out=to_rm[1])
+            one_minus_z *= to_rm[1]  # (1 - z) (1 - n^2)
+            xp.subtract(1, r, out=to_rm[0])
+            to_rm[0] *= r
+            to_rm[0] *= hn[start:stop]  # m r (1 - r)
+            to_rm[1] = r
             z_carry = z  # dh_{t-1} = dh * z_carry + the matmul
             if mask is not None:
                 # A padded step passes dh straight through and has no gate gradient.
                 valid = mask[start:stop]
-                ZN *= valid
+                to_zn *= valid
                 z_carry = xp.where(valid, z, 1)
             for t in steps:
                 k = t - start
                 blocks = d_gates[t].reshape(B, 4, H)
                 dh += d_outputs[t]
                 if on_gpu:
-                    cupy_kernels.gru_step_backward(dh, ZN[:, k], RM[:, k], z_carry[k], blocks.transpose(1, 0, 2),
+                    cupy_kernels.gru_step_backward(dh, to_zn[:, k], to_rm[:, k], z_carry[k], blocks.transpose(1, 0, 2),
                                                    dh_direct)
                 else:
-                    xp.multiply(dh[:, None, :], ZN[:, k].transpose(1, 0, 2), out=blocks[:, 2:])  # dz_pre, dn_pre
-                    xp.multiply(blocks[:, 3:], RM[:, k].transpose(1, 0, 2), out=blocks[:, 1::-1])  # dr_pre, dm
+                    xp.multiply(dh[:, None, :], to_zn[:, k].transpose(1, 0, 2), out=blocks[:, 2:])  # dz_pre, dn_pre
+                    xp.multiply(blocks[:, 3:], to_rm[:, k].transpose(1, 0, 2), out=blocks[:, 1::-1])  # dr_pre, dm
                     xp.multiply(dh, z_carry[k], out=dh_direct)
                 xp.matmul(d_gates[t, :, :3 * H], W_h_T, out=dh)
                 dh += dh_direct

@@ -113,9 +113,9 @@ class LSTMSequence(Function):
             d_outputs = d_outputs * mask
         c_prev = previous_of(cs, reverse)
         chunk = steps_per_chunk(4 * B * H)
-        # Local derivatives, planes h_to_c (dc += dh * h_to_c) and the four gate factors
-        # (d{o,i,f,g}_pre = d{h,c,c,c} * factor).
-        factors = xp.empty((5, chunk, B, H), dtype=dtype)
+        # Local derivatives: h_to_c (dc += dh * h_to_c) and the four gate factors
+        # (d{o,i,f,g}_pre = d{h,c,c,c} * factor), one plane each.
+        derivatives = xp.empty((5, chunk, B, H), dtype=dtype)
 
         # Gradients of the pre-activations, packed so that each step needs one matmul with
         # W_h^T and the weight gradients one matmul each. Blocks: a scratch for dh * h_to_c
@@ -129,18 +129,18 @@ class LSTMSequence(Function):
         on_gpu = cupy_kernels.applies_to(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
             # Local derivatives of a block of steps at once (see the module docstring).
-            factor = factors[:, :stop - start]
-            h_to_c, F = factor[0], factor[1:]
+            local = derivatives[:, :stop - start]
+            h_to_c, factor = local[0], local[1:]
             block = gates[:, start:stop]
             o, i, f, g = block
-            xp.subtract(1, block, out=F)
-            F *= block  # sigmoid' = s (1 - s), right for o, i, f
-            xp.multiply(g, g, out=F[3])
-            xp.subtract(1, F[3], out=F[3])  # tanh' = 1 - g^2
-            F[0] *= tanh_c[start:stop]
-            F[1] *= g
-            F[2] *= c_prev[start:stop]
-            F[3] *= i
+            xp.subtract(1, block, out=factor)
+            factor *= block  # sigmoid' = s (1 - s), right for o, i, f
+            xp.multiply(g, g, out=factor[3])
+            xp.subtract(1, factor[3], out=factor[3])  # tanh' = 1 - g^2
+            factor[0] *= tanh_c[start:stop]
+            factor[1] *= g
+            factor[2] *= c_prev[start:stop]
+            factor[3] *= i
             xp.multiply(tanh_c[start:stop], tanh_c[start:stop], out=h_to_c)
             xp.subtract(1, h_to_c, out=h_to_c)
             h_to_c *= o
@@ -148,20 +148,20 @@ class LSTMSequence(Function):
             if mask is not None:
                 # A padded step passes dh and dc straight through and has no gate gradient.
                 valid = mask[start:stop]
-                factor *= valid
+                local *= valid
                 c_to_c = xp.where(valid, f, 1)
             for t in steps:
                 k = t - start
                 blocks = dz[t].reshape(B, 5, H)
                 dh += d_outputs[t]
                 if on_gpu:
-                    cupy_kernels.lstm_step_backward(dh, dc, factor[:, k], c_to_c[k], blocks[:, 1:].transpose(1, 0, 2),
+                    cupy_kernels.lstm_step_backward(dh, dc, local[:, k], c_to_c[k], blocks[:, 1:].transpose(1, 0, 2),
                                                     dc_next)
                     dc, dc_next = dc_next, dc
                 else:
-                    xp.multiply(dh[:, None, :], factor[:2, k].transpose(1, 0, 2), out=blocks[:, :2])
+                    xp.multiply(dh[:, None, :], local[:2, k].transpose(1, 0, 2), out=blocks[:, :2])  # dh h_to_c, do
                     dc += blocks[:, 0]
-                    xp.multiply(dc[:, None, :], factor[2:, k].transpose(1, 0, 2), out=blocks[:, 2:])
+                    xp.multiply(dc[:, None, :], local[2:, k].transpose(1, 0, 2), out=blocks[:, 2:])  # di, df, dg
                     dc *= c_to_c[k]
                 xp.matmul(dz[t, :, H:], W_h_T, out=dh_previous)
                 if padded is not None:
