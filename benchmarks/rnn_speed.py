@@ -17,8 +17,11 @@ are measured in interleaved rounds so that a slow moment of the machine hits all
 table shows the median time per step and the median of the per-round ratios d2lrnn / PyTorch
 (below 1: d2lrnn is faster), next to the target ratio.
 
+``--clock cpu`` times with the process's CPU time instead of the wall clock: steadier on a
+machine shared with other work (both libraries run on one thread by default).
+
 Usage:
-    python benchmarks/rnn_speed.py [--threads 1] [--rounds 11] [--quick] [--configs abcd]
+    python benchmarks/rnn_speed.py [--threads 1] [--rounds 11] [--quick] [--configs abcd] [--clock wall]
     python benchmarks/rnn_speed.py --device gpu
 """
 from __future__ import annotations
@@ -50,6 +53,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="3 rounds, a short check that everything runs")
     parser.add_argument("--configs", default="abcd", help="CPU configurations to run, e.g. 'bc' (default abcd)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall-clock time (default) or the process's CPU time (CPU only)")
     args = parser.parse_args()
     if args.threads < 1 or args.rounds < 1:
         parser.error("--threads and --rounds must be at least 1")
@@ -57,6 +62,8 @@ def parse_args() -> argparse.Namespace:
         parser.error(f"--configs: choose among {''.join(CPU_CONFIGS)}, got {args.configs!r}")
     if args.quick:
         args.rounds = 3
+    if args.device == "gpu" and args.clock == "cpu":
+        parser.error("--clock cpu cannot time GPU work; use the wall clock")
     return args
 
 
@@ -76,6 +83,7 @@ except ImportError:
     sys.exit("rnn_speed.py compares against PyTorch: install it with `pip install d2lrnn[bench]`.")
 
 torch.set_num_threads(ARGS.threads)
+CLOCK = time.process_time if ARGS.clock == "cpu" else time.perf_counter
 LEARNING_RATE = 1e-7  # tiny, so that hundreds of timed steps never diverge: speed is measured, not learning
 
 
@@ -174,11 +182,11 @@ def synchronizer(device: str) -> Callable[[], None]:
 
 def seconds_per_step(step: Callable[[], None], repeats: int, wait: Callable[[], None]) -> float:
     wait()
-    start = time.perf_counter()
+    start = CLOCK()
     for _ in range(repeats):
         step()
     wait()
-    return (time.perf_counter() - start) / repeats
+    return (CLOCK() - start) / repeats
 
 
 def measure(pairs: dict, rounds: int, wait: Callable[[], None]) -> dict:
@@ -222,8 +230,8 @@ def main() -> None:
         configs = {"gpu": GPU_CONFIG}
     else:
         configs = {key: CPU_CONFIGS[key] for key in ARGS.configs}
-    print(f"device {ARGS.device}, {ARGS.threads} BLAS thread(s), {ARGS.rounds} rounds, float32, "
-          f"numpy {np.__version__}, torch {torch.__version__}")
+    print(f"device {ARGS.device}, {ARGS.threads} BLAS thread(s), {ARGS.rounds} rounds, {ARGS.clock} clock, "
+          f"float32, numpy {np.__version__}, torch {torch.__version__}")
     print(f"{'config':<24} {'model':<13} {'d2lrnn ms':>10} {'torch ms':>10} {'ratio':>7} {'target':>7}")
     wait = synchronizer(ARGS.device)
     for key, (B, T, D, H) in configs.items():
