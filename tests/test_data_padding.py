@@ -1,4 +1,6 @@
 """pad_sequences against arrays written by hand (Keras 3 semantics) and a list-based oracle."""
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -107,6 +109,7 @@ def test_matches_the_oracle(sequences, maxlen, padding, truncating, value):
 @pytest.mark.keras
 def test_matches_keras():
     """maxlen=0 is left out: Keras keeps the whole sequence there (s[-0:]) and then fails to store it."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras runs on the installed PyTorch
     import keras
 
     for maxlen in (None, 2, 6):
