@@ -148,3 +148,8 @@ def test_an_optimizer_refuses_a_parameter_listed_twice():
     p = nn.Parameter(np.zeros(2))
     with pytest.raises(ValueError, match="same parameter more than once"):
         nn.SGD([p, p], lr=0.1)
+
+
+def test_a_broadcasting_mismatch_names_the_op_and_both_shapes():
+    with pytest.raises(ValueError, match=r"Mul: the input shapes \(2, 5\), \(3, 5\) cannot be broadcast"):
+        d2l.ones(2, 5) * d2l.ones(3, 5)

@@ -109,7 +109,12 @@ class Function:
                 needs.append(False)
         # Without CuPy every array is a NumPy array: nothing to check.
         fn.xp = numpy if backend.cupy is None else _array_module(cls, arrays)
-        out = fn.forward(*arrays, **params)
+        try:
+            out = fn.forward(*arrays, **params)
+        except ValueError as error:
+            if "broadcast" not in str(error):
+                raise
+            raise ValueError(_broadcast_message(cls, arrays)) from None
 
         record = any_needs and _grad_enabled
         if type(out) is tuple:
@@ -162,6 +167,13 @@ def _raise_mixed_devices(op: type, arrays: list) -> None:
         f"{op.__name__}: all arrays of one operation must be on the same device, got {kinds}. "
         "Move them with .to('cpu') or .to('gpu') first."
     )
+
+
+def _broadcast_message(op: type, arrays: list) -> str:
+    """Name the op and the shapes that NumPy could not broadcast together."""
+    shapes = ", ".join(str(getattr(a, "shape", f"a {type(a).__name__}")) for a in arrays)
+    return (f"{op.__name__}: the input shapes {shapes} cannot be broadcast together (NumPy aligns shapes from the "
+            "right; each pair of axes must be equal or one of them 1)")
 
 
 def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None:

@@ -132,7 +132,7 @@ class Module:
             if array.shape != p.shape:
                 raise ValueError(f"load_state_dict: {name} has shape {p.shape}, the value has shape {array.shape}")
             xp = backend.get_array_module(p.data)
-            p.data = xp.asarray(array, dtype=p.dtype)
+            p.data = xp.array(array, dtype=p.dtype)  # a copy: never share memory with the source
 
     def save(self, path: str) -> None:
         """Write the parameters to a NumPy ``.npz`` file."""
