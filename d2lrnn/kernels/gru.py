@@ -85,7 +85,7 @@ class GRUSequence(Function):
                 xp.exp(rz, out=rz)
                 xp.add(rz, one, out=rz)
                 xp.reciprocal(rz, out=rz)
-                r, z, n = gates[:, t]
+                r, z, n = gates[0, t], gates[1, t], gates[2, t]
                 m = hn[t]
                 xp.add(recurrent[2], b_hn, out=m)
                 xp.multiply(r, m, out=product)
@@ -120,8 +120,10 @@ class GRUSequence(Function):
         # h_{t-1}) reads the first three, the input side (W_x, b_x, x) the last three, each with
         # one matmul.
         d_gates = xp.empty((T, B, 4 * H), dtype=dtype)
+        gate_blocks = d_gates.reshape(T, B, 4, H)
         W_h_T = packed(xp, W_h[[2, 0, 1]]).T  # (3H, H), blocks n, r, z matching dm, dr_pre, dz_pre
         dh = dh_n.astype(dtype, copy=True)
+        dh_column = dh[:, None, :]  # (B, 1, H) view, to multiply pairs of gate blocks
         dh_direct = xp.empty_like(dh)
         on_gpu = cupy_kernels.applies_to(hs)
         for start, stop, steps in backward_chunks(T, reverse, chunk):
@@ -146,16 +148,17 @@ class GRUSequence(Function):
                 valid = mask[start:stop]
                 to_zn *= valid
                 z_carry = xp.where(valid, z, 1)
+            zn_by_step, rm_by_step = to_zn.transpose(1, 2, 0, 3), to_rm.transpose(1, 2, 0, 3)  # (steps, B, 2, H)
             for t in steps:
                 k = t - start
-                blocks = d_gates[t].reshape(B, 4, H)
+                blocks = gate_blocks[t]
                 dh += d_outputs[t]
                 if on_gpu:
                     cupy_kernels.gru_step_backward(dh, to_zn[:, k], to_rm[:, k], z_carry[k], blocks.transpose(1, 0, 2),
                                                    dh_direct)
                 else:
-                    xp.multiply(dh[:, None, :], to_zn[:, k].transpose(1, 0, 2), out=blocks[:, 2:])  # dz_pre, dn_pre
-                    xp.multiply(blocks[:, 3:], to_rm[:, k].transpose(1, 0, 2), out=blocks[:, 1::-1])  # dr_pre, dm
+                    xp.multiply(dh_column, zn_by_step[k], out=blocks[:, 2:])  # dz_pre, dn_pre
+                    xp.multiply(blocks[:, 3:], rm_by_step[k], out=blocks[:, 1::-1])  # dr_pre, dm
                     xp.multiply(dh, z_carry[k], out=dh_direct)
                 xp.matmul(d_gates[t, :, :3 * H], W_h_T, out=dh)
                 dh += dh_direct

@@ -83,15 +83,15 @@ class LSTMSequence(Function):
                 xp.exp(z, out=z)
                 xp.add(z, one, out=z)
                 xp.reciprocal(z, out=z)  # sigmoid of every gate; the candidate's of 2a
-                o, i, f, g = z
+                o, i, f, g = z[0], z[1], z[2], z[3]
                 xp.multiply(g, two, out=g)
                 xp.subtract(g, one, out=g)  # tanh
-                c = cs[after]
+                c, tc = cs[after], tanh_c[t]
                 xp.multiply(f, cs[before], out=c)
                 xp.multiply(i, g, out=product)
                 c += product
-                xp.tanh(c, out=tanh_c[t])
-                xp.multiply(o, tanh_c[t], out=hs[after])
+                xp.tanh(c, out=tc)
+                xp.multiply(o, tc, out=hs[after])
                 if padded is not None:  # past a sequence's end its state is carried unchanged
                     xp.copyto(c, cs[before], where=padded[t])
                     xp.copyto(hs[after], hs[before], where=padded[t])
@@ -121,9 +121,11 @@ class LSTMSequence(Function):
         # W_h^T and the weight gradients one matmul each. Blocks: a scratch for dh * h_to_c
         # (next to do, so that one product fills both), then do, di, df, dg.
         dz = xp.empty((T, B, 5 * H), dtype=dtype)
+        dz_blocks = dz.reshape(T, B, 5, H)
         W_h_T = packed(xp, W_h).T  # (4H, H)
         dh = dh_n.astype(dtype, copy=True)
         dc = dc_n.astype(dtype, copy=True)
+        dc_column = dc[:, None, :]  # (B, 1, H) view for three gate blocks at once (NumPy updates dc in place)
         dh_previous = xp.empty_like(dh)
         dc_next = xp.empty_like(dc)
         on_gpu = cupy_kernels.applies_to(hs)
@@ -150,18 +152,19 @@ class LSTMSequence(Function):
                 valid = mask[start:stop]
                 local *= valid
                 c_to_c = xp.where(valid, f, 1)
+            local_by_step = local.transpose(1, 2, 0, 3)  # (steps, B, 5, H), lined up with the dz blocks
             for t in steps:
                 k = t - start
-                blocks = dz[t].reshape(B, 5, H)
+                blocks = dz_blocks[t]
                 dh += d_outputs[t]
                 if on_gpu:
                     cupy_kernels.lstm_step_backward(dh, dc, local[:, k], c_to_c[k], blocks[:, 1:].transpose(1, 0, 2),
                                                     dc_next)
                     dc, dc_next = dc_next, dc
                 else:
-                    xp.multiply(dh[:, None, :], local[:2, k].transpose(1, 0, 2), out=blocks[:, :2])  # dh h_to_c, do
+                    xp.multiply(dh[:, None, :], local_by_step[k, :, :2], out=blocks[:, :2])  # dh h_to_c, do
                     dc += blocks[:, 0]
-                    xp.multiply(dc[:, None, :], local[2:, k].transpose(1, 0, 2), out=blocks[:, 2:])  # di, df, dg
+                    xp.multiply(dc_column, local_by_step[k, :, 2:], out=blocks[:, 2:])  # di, df, dg
                     dc *= c_to_c[k]
                 xp.matmul(dz[t, :, H:], W_h_T, out=dh_previous)
                 if padded is not None:
