@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, regularizers
 from ..autograd import Tensor
 from . import activations, initializers
-from .base import Layer, serialize_regularizer
+from .base import Layer, get_constraint, serialize_regularizer
+from .dropout_rnn_cell import clip_rate
 
 
 def check_units(units: Any) -> int:
@@ -75,8 +76,42 @@ def _valid_state_size(size: Any) -> bool:
     return isinstance(size, (int, numpy.integer)) and not isinstance(size, bool) and size > 0
 
 
+# SimpleRNNCell has no gates, hence no recurrent_activation: this marks the argument as not given.
+_NO_GATES = object()
+
+
+def set_builtin_cell_arguments(cell: Any, units: Any, activation: Any, use_bias: Any, kernel_initializer: Any,
+                               recurrent_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
+                               recurrent_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
+                               recurrent_constraint: Any, bias_constraint: Any, dropout: Any,
+                               recurrent_dropout: Any, seed: int | None,
+                               recurrent_activation: Any = _NO_GATES) -> None:
+    """Check and store the constructor arguments the three built-in cells share, as attributes
+    of the same names (names and strings turned into objects; the reverse of builtin_cell_config).
+
+    ``recurrent_activation`` is given by the gated cells (LSTMCell, GRUCell) only.
+    """
+    cell.units = check_units(units)
+    cell.activation = activations.get(activation)
+    if recurrent_activation is not _NO_GATES:
+        cell.recurrent_activation = activations.get(recurrent_activation)
+    cell.use_bias = bool(use_bias)
+    cell.kernel_initializer = initializers.get(kernel_initializer)
+    cell.recurrent_initializer = initializers.get(recurrent_initializer)
+    cell.bias_initializer = initializers.get(bias_initializer)
+    cell.kernel_regularizer = regularizers.get(kernel_regularizer)
+    cell.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+    cell.bias_regularizer = regularizers.get(bias_regularizer)
+    cell.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
+    cell.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
+    cell.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+    cell.dropout = clip_rate(dropout, "dropout")
+    cell.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
+    cell.seed = seed
+
+
 def builtin_cell_config(cell: Any) -> dict:
-    """The constructor arguments the three built-in cells share, serialized as Keras does."""
+    """The constructor arguments of a built-in cell (SimpleRNNCell, LSTMCell, GRUCell), serialized as Keras does."""
     config = {"units": cell.units, "activation": activations.serialize(cell.activation)}
     if hasattr(cell, "recurrent_activation"):
         config["recurrent_activation"] = activations.serialize(cell.recurrent_activation)
@@ -95,6 +130,9 @@ def builtin_cell_config(cell: Any) -> dict:
         "recurrent_dropout": cell.recurrent_dropout,
         "seed": cell.seed,
     })
+    for extra in ("unit_forget_bias", "reset_after"):  # LSTMCell's and GRUCell's own arguments
+        if hasattr(cell, extra):
+            config[extra] = getattr(cell, extra)
     return config
 
 

@@ -31,6 +31,14 @@ class DropoutRNNCell:
     seed: int | None = None
     dropout_mask_count: int = 1
 
+    def set_implementation(self, implementation: Any, gates: int) -> None:
+        """Keras's hidden ``implementation``: 2 shares one mask among the ``gates`` gates, 1 draws
+        one mask per gate (forced when recurrent_dropout > 0). Call after setting the rates."""
+        if implementation not in (1, 2):
+            raise ValueError(f"implementation: expected 1 or 2, got {implementation!r}")
+        self.implementation = 1 if self.recurrent_dropout else implementation
+        self.dropout_mask_count = gates if self.implementation == 1 else 1
+
     def get_dropout_mask(self, step_input: Tensor) -> Any:
         """The mask(s) for the inputs (batch, features), drawn on first use; None if dropout is 0."""
         if self.dropout == 0:

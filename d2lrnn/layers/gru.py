@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import regularizers
 from ..autograd import Tensor
 from ..nn.cell_equations import gru_blend, gru_gates
-from . import activations, initializers
-from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, check_units
-from .base import get_constraint, serialize_regularizer
-from .dropout_rnn_cell import DropoutRNNCell, clip_rate, dropped_copies, gate_blocks
+from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, set_builtin_cell_arguments
+from .base import serialize_regularizer
+from .dropout_rnn_cell import DropoutRNNCell, dropped_copies, gate_blocks
 from .rnn import RNN
 
 
@@ -44,27 +42,12 @@ class GRUCell(DropoutRNNCell, AbstractRNNCell):
                  seed: int | None = None, **kwargs: Any) -> None:
         implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
-        self.units = check_units(units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
-        self.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
-        self.dropout = clip_rate(dropout, "dropout")
-        self.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
+        set_builtin_cell_arguments(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
+                                   bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                                   kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                                   recurrent_dropout, seed, recurrent_activation=recurrent_activation)
         self.reset_after = bool(reset_after)
-        self.seed = seed
-        if implementation not in (1, 2):
-            raise ValueError(f"implementation: expected 1 or 2, got {implementation!r}")
-        self.implementation = 1 if self.recurrent_dropout else implementation
-        self.dropout_mask_count = 3 if self.implementation == 1 else 1
+        self.set_implementation(implementation, gates=3)
         self.state_size = self.units
         self.output_size = self.units
 
@@ -115,7 +98,7 @@ class GRUCell(DropoutRNNCell, AbstractRNNCell):
         return (input_shape[0], self.units)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self), "reset_after": self.reset_after}
+        return {**super().get_config(), **builtin_cell_config(self)}
 
 
 class GRU(RNN):
@@ -151,6 +134,5 @@ class GRU(RNN):
                          activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
 
     def get_config(self) -> dict:
-        config = {**super().get_config(), **builtin_cell_config(self.cell), "reset_after": self.cell.reset_after}
-        config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
-        return config
+        return {**super().get_config(), **builtin_cell_config(self.cell),
+                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}

@@ -9,11 +9,9 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..nn.cell_equations import rnn_update
-from .. import regularizers
-from . import activations, initializers
-from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, check_units
-from .base import get_constraint, serialize_regularizer
-from .dropout_rnn_cell import DropoutRNNCell, clip_rate
+from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, set_builtin_cell_arguments
+from .base import serialize_regularizer
+from .dropout_rnn_cell import DropoutRNNCell
 from .rnn import RNN
 
 
@@ -35,21 +33,10 @@ class SimpleRNNCell(DropoutRNNCell, AbstractRNNCell):
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.units = check_units(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
-        self.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
-        self.dropout = clip_rate(dropout, "dropout")
-        self.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
-        self.seed = seed
+        set_builtin_cell_arguments(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
+                                   bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                                   kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                                   recurrent_dropout, seed)
         self.state_size = self.units
         self.output_size = self.units
 
@@ -115,6 +102,5 @@ class SimpleRNN(RNN):
                          activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
 
     def get_config(self) -> dict:
-        config = {**super().get_config(), **builtin_cell_config(self.cell)}
-        config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
-        return config
+        return {**super().get_config(), **builtin_cell_config(self.cell),
+                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}
