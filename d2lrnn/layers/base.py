@@ -28,6 +28,7 @@ import numpy
 from .. import backend, regularizers
 from ..autograd import Tensor
 from ..nn import Module, Parameter
+from ..nn.module import _to_numpy  # Tensor, torch tensor or array -> NumPy, as load_state_dict accepts
 from . import initializers
 
 # ------------------------------------------------------------------ unique names
@@ -121,14 +122,6 @@ def get_constraint(identifier: Any, argument: str = "constraint") -> Any:
     if identifier is None or callable(identifier):
         return identifier
     raise TypeError(f"{argument}: expected None or a callable Tensor -> Tensor, got {identifier!r}")
-
-
-def _to_numpy(value: Any) -> numpy.ndarray:
-    if isinstance(value, Tensor):
-        return value.numpy()
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
-        return value.detach().cpu().numpy()
-    return backend.to_numpy(value)
 
 
 def _is_array(value: Any) -> bool:
