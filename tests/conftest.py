@@ -10,11 +10,21 @@ import d2lrnn
 os.environ.setdefault("D2LRNN_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
 
 
+def _offline_data_present() -> bool:
+    """True when The Time Machine and the sentiment files are already in the data folder."""
+    root = os.environ.get("D2LRNN_DATA") or os.path.expanduser(os.path.join("~", ".cache", "d2lrnn"))
+    files = ["timemachine.txt"] + [os.path.join("sentiment_labelled_sentences", f"{name}_labelled.txt")
+                                   for name in ("amazon_cells", "imdb", "yelp")]
+    return all(os.path.isfile(os.path.join(root, f)) for f in files)
+
+
 def pytest_collection_modifyitems(config, items):
     skips = {
         "gpu": (d2lrnn.is_gpu_available(), "needs CuPy and a CUDA GPU"),
         "torch": (importlib.util.find_spec("torch") is not None, "PyTorch is not installed"),
         "keras": (importlib.util.find_spec("keras") is not None, "Keras is not installed"),
+        # Tests never download: the real data sets must already be in $D2LRNN_DATA.
+        "needs_data": (_offline_data_present(), "the data sets are not in $D2LRNN_DATA (point it at shared/data)"),
     }
     for item in items:
         for marker, (available, reason) in skips.items():

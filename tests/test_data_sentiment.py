@@ -9,6 +9,7 @@ from d2lrnn.data.download import download
 from d2lrnn.data.sentiment import parse_labelled_file
 
 
+@pytest.mark.needs_data
 @pytest.mark.parametrize("source", ["imdb", "amazon", "yelp"])
 def test_each_source_has_1000_sentences_half_positive(source):
     sentences, labels = load_sentiment_sentences(source)
@@ -18,6 +19,7 @@ def test_each_source_has_1000_sentences_half_positive(source):
     assert not any("\t" in s or "\n" in s for s in sentences)
 
 
+@pytest.mark.needs_data
 def test_all_is_the_three_sources_in_order():
     sentences, labels = load_sentiment_sentences()
     parts = [load_sentiment_sentences(source) for source in ("imdb", "amazon", "yelp")]
@@ -26,6 +28,7 @@ def test_all_is_the_three_sources_in_order():
     assert len(sentences) == 3000
 
 
+@pytest.mark.needs_data
 def test_records_equal_lines_split_on_newline_bytes():
     """Independent count: one record per b'\\n' in the raw bytes."""
     folder = download("sentiment_labelled_sentences")
@@ -38,6 +41,7 @@ def test_records_equal_lines_split_on_newline_bytes():
         assert labels.tolist() == [int(line.rsplit(b"\t", 1)[1]) for line in raw_lines]
 
 
+@pytest.mark.needs_data
 def test_imdb_keeps_every_character():
     sentences, _ = load_sentiment_sentences("imdb")
     assert sum("\x85" in s for s in sentences) == 2            # NEL, which splitlines() would break at

@@ -70,6 +70,7 @@ def raw_text(novel):
     return novel._download()
 
 
+@pytest.mark.needs_data
 def test_book_sizes(novel, raw_text):
     corpus, vocab = novel.build(raw_text)
     assert (len(corpus), len(vocab)) == (173428, 28)
@@ -79,6 +80,7 @@ def test_book_sizes(novel, raw_text):
     assert novel._preprocess(raw_text)[:60] == "the time machine by h g wells i the time traveller for so it"
 
 
+@pytest.mark.needs_data
 def test_corpus_matches_an_independent_preprocessing(novel, raw_text):
     text = letters_and_single_spaces(raw_text)
     corpus, vocab = novel.build(raw_text)
@@ -88,6 +90,7 @@ def test_corpus_matches_an_independent_preprocessing(novel, raw_text):
     assert vocab.token_freqs[:4] == [(" ", 32775), ("e", 17838), ("t", 13515), ("a", 11704)]
 
 
+@pytest.mark.needs_data
 def test_windows_are_corpus_slices_and_y_is_x_shifted(novel, raw_text):
     corpus = np.array(novel.build(raw_text)[0])
     X, Y = novel.X.numpy(), novel.Y.numpy()
@@ -97,6 +100,7 @@ def test_windows_are_corpus_slices_and_y_is_x_shifted(novel, raw_text):
         np.testing.assert_array_equal(Y[i], corpus[i + 1:i + 33])
 
 
+@pytest.mark.needs_data
 def test_batches_per_epoch_and_splits_as_in_the_book(novel):
     train, val = novel.train_dataloader(), novel.val_dataloader()
     train_sizes = [x.shape[0] for x, _ in train]
@@ -116,6 +120,7 @@ def test_batches_per_epoch_and_splits_as_in_the_book(novel):
 
 
 # -------------------------------------------------------------------------------- classic API
+@pytest.mark.needs_data
 def test_classic_corpus_sizes_as_in_the_book():
     corpus, vocab = load_corpus_time_machine()
     assert (len(corpus), len(vocab)) == (170580, 28)
@@ -130,6 +135,7 @@ def test_classic_tokenize():
         tokenize(["ab"], "byte")
 
 
+@pytest.mark.needs_data
 @pytest.mark.parametrize("use_random_iter", [False, True])
 def test_load_data_time_machine_is_reiterable(use_random_iter):
     data_iter, vocab = load_data_time_machine(32, 35, use_random_iter=use_random_iter)
