@@ -113,6 +113,32 @@ def test_masked_sequence_loss_and_accuracy_match_numpy(rng):
     assert accuracy == pytest.approx((logits.argmax(-1) == targets)[valid].mean())
 
 
+def test_a_metric_object_starts_afresh_for_every_epoch_and_evaluation(rng):
+    x, y = _separable(rng, 48)
+    x_val, y_val = x[32:], y[32:]
+    model = models.Sequential([layers.Dense(1, "sigmoid", input_shape=(2,), dtype="float64")])
+    model.compile(optimizer=functools.partial(d2l.nn.SGD, lr=0.5), loss="binary_crossentropy",
+                  metrics=[models.metrics.MeanMetric(models.metrics.binary_accuracy, "acc")])
+
+    def numpy_accuracy(x, y):
+        kernel, bias = model.get_weights()
+        p = 1 / (1 + np.exp(-(x @ kernel + bias)))
+        return ((p[:, 0] > 0.5) == (y > 0.5)).mean()
+
+    val_accuracies = []
+
+    class RecordValidationAccuracy(models.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            val_accuracies.append((logs["val_acc"], numpy_accuracy(x_val, y_val)))
+
+    model.fit(x[:32], y[:32], epochs=3, batch_size=8, validation_data=(x_val, y_val),
+              callbacks=[RecordValidationAccuracy()], verbose=0)
+    for reported, expected in val_accuracies:
+        assert reported == pytest.approx(expected)
+    assert model.evaluate(x, y)[1] == pytest.approx(numpy_accuracy(x, y))
+    assert model.evaluate(x_val, y_val)[1] == pytest.approx(numpy_accuracy(x_val, y_val))
+
+
 def test_predict_matches_calling_the_model(rng):
     x = rng.normal(size=(70, 4)).astype("float32")
     model = models.Sequential([layers.Dense(3, activation="softmax")])

@@ -111,13 +111,15 @@ def check_identifier(identifier: Any) -> None:
 
 
 def get(identifier: Any, y_true: Any, y_pred: Any, from_logits: bool | None = False) -> MeanMetric:
-    """The metric for ``identifier`` (a name or a callable), given one batch of targets and predictions.
+    """A fresh metric for ``identifier`` (a name, a callable or a ``MeanMetric``), given one batch of
+    targets and predictions.
 
-    ``y_true`` and ``y_pred`` are only looked at for their shapes, to resolve 'accuracy'.
+    ``y_true`` and ``y_pred`` are only looked at for their shapes, to resolve 'accuracy'. A
+    ``MeanMetric`` is copied with empty totals, so each epoch and each evaluation counts only its own batches.
     """
     check_identifier(identifier)
     if isinstance(identifier, MeanMetric):
-        return identifier
+        return MeanMetric(identifier.fn, identifier.name)
     if isinstance(identifier, str):
         if identifier.lower() in _ACCURACY_NAMES:
             return MeanMetric(_accuracy_for(y_true, y_pred, from_logits), identifier)
