@@ -8,7 +8,18 @@ from .gradient_flow import plot_gradient_norms
 from .graph import SVGDrawing, draw_graph
 from .heatmap import heatmap
 from .layer_shapes import rnn_output_shapes, rnn_param_count
-from .widgets import merge_mode_explorer, shape_explorer, time_stepper
+
+# The explorers need ipywidgets (and so IPython), slow to import: load them on first use.
+_WIDGETS = ("merge_mode_explorer", "shape_explorer", "time_stepper")
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'd2lrnn.viz' has no attribute {name!r}")
+
 
 __all__ = [
     "SVGDrawing", "draw_graph", "heatmap", "merge_mode_explorer", "plot_gradient_norms", "rnn_output_shapes",
