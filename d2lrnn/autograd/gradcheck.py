@@ -10,43 +10,57 @@ from .tensor import Tensor
 
 
 def numerical_grad(fn: Callable[..., Tensor], inputs: list, index: int, eps: float) -> numpy.ndarray:
-    """d sum(fn(*inputs)) / d inputs[index] by central differences (inputs as float64 arrays)."""
+    """d weighted_sum(fn(*inputs)) / d inputs[index] by central differences (inputs as float64 arrays).
+
+    The weighted sum is the scalar ``gradcheck`` checks (see ``_weighted_sum``).
+    """
     x = inputs[index]
     grad = numpy.zeros(x.shape)
     flat = x.reshape(-1)
     for i in range(flat.size):
         saved = flat[i]
         flat[i] = saved + eps
-        plus = float(_as_tensor_out(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy().sum())
+        plus = float(_weighted_sum(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy())
         flat[i] = saved - eps
-        minus = float(_as_tensor_out(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy().sum())
+        minus = float(_weighted_sum(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy())
         flat[i] = saved
         grad.reshape(-1)[i] = (plus - minus) / (2 * eps)
     return grad
 
 
-def _as_tensor_out(out: Any) -> Tensor:
-    if isinstance(out, (tuple, list)):
-        total = None
-        for o in out:
-            if isinstance(o, Tensor):
-                total = o.sum() if total is None else total + o.sum()
-        return total
-    return out.sum()
+def _weighted_sum(out: Any) -> Tensor:
+    """sum_k (o_k * w_k).sum() over the outputs o_k, with fixed random float64 weights w_k.
+
+    A plain sum would send all-ones gradients into every op, and a backward that puts a
+    gradient in the wrong place (pieces swapped, a permutation not inverted) would pass.
+    The weights come from ``numpy.random.default_rng(0)`` drawn output by output, so every
+    call with outputs of the same shapes sees the same weights.
+    """
+    outputs = out if isinstance(out, (tuple, list)) else (out,)
+    rng = numpy.random.default_rng(0)
+    total = None
+    for o in outputs:
+        if isinstance(o, Tensor):
+            weights = rng.standard_normal(o.shape)
+            term = (o * weights).sum()
+            total = term if total is None else total + term
+    return total
 
 
 def gradcheck(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-4, raise_exception: bool = True) -> bool:
     """Check backward of ``fn`` against finite differences, in float64.
 
-    ``fn`` takes Tensors and returns a Tensor (or tuple of Tensors, whose sums are added);
-    the scalar checked is the sum of its outputs. Every floating-point input is checked.
+    ``fn`` takes Tensors and returns a Tensor (or a tuple of Tensors). The scalar checked
+    is sum_k (o_k * w_k).sum() over its outputs o_k, with fixed random weights w_k (the
+    same in the analytic and the numerical pass), so every element of every output gets
+    its own gradient. Every floating-point input is checked.
     Returns True, or raises ``AssertionError`` naming the input and the worst element.
     """
     arrays = [numpy.array(backend.to_numpy(x.data if isinstance(x, Tensor) else x), dtype=numpy.float64)
               for x in inputs]
     leaves = [Tensor(a.copy(), requires_grad=True, dtype=numpy.float64) for a in arrays]
-    _as_tensor_out(fn(*leaves)).backward()
+    _weighted_sum(fn(*leaves)).backward()
     for k, leaf in enumerate(leaves):
         analytic = leaf.grad if leaf.grad is not None else numpy.zeros(leaf.shape)
         numeric = numerical_grad(fn, arrays, k, eps)
