@@ -125,6 +125,34 @@ def test_stateful_model_carries_and_resets_state(rng):
     np.testing.assert_allclose(model.predict(x, batch_size=4), first, rtol=1e-6)
 
 
+def test_stateful_model_built_by_data_keeps_the_data_batch_size(rng):
+    x = rng.normal(size=(4, 6, 2))
+    model = models.Sequential([layers.LSTM(3, stateful=True, dtype="float64")])
+    first = model(x[:, :3]).numpy()
+    second = model(x[:, 3:]).numpy()
+    # A non-stateful LSTM with the same weights, run over the whole sequence at once.
+    whole = layers.LSTM(3, return_sequences=True, dtype="float64")
+    whole(x)
+    whole.set_weights(model.get_weights())
+    expected = whole(x).numpy()
+    np.testing.assert_allclose(first, expected[:, 2], rtol=1e-10)
+    np.testing.assert_allclose(second, expected[:, 5], rtol=1e-10)
+    assert "│ lstm (LSTM)                          │ (4, 3)                      │" in _summary(model)
+
+
+def test_fit_on_a_stateful_model_built_by_data_starts_from_zero_states(rng):
+    x, y = rng.normal(size=(8, 3, 2)), rng.normal(size=(8, 3))
+
+    def fit(first_layers):
+        d2l.seed(5)
+        model = models.Sequential(first_layers + [layers.LSTM(3, stateful=True, dtype="float64")])
+        model.compile(optimizer="sgd", loss="mse")
+        return model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history["loss"]
+
+    declared = fit([layers.Input((3, 2), batch_size=4)])
+    assert fit([]) == pytest.approx(declared, rel=1e-12)
+
+
 def test_predict_returns_every_output_of_return_state(rng):
     model = models.Sequential([layers.Input((3, 2)), layers.LSTM(4, return_state=True)])
     output, h, c = model.predict(rng.normal(size=(5, 3, 2)), batch_size=2)

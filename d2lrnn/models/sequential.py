@@ -109,10 +109,13 @@ class Sequential(Layer):
 
     # ---------------------------------------------------------------- building
     def maybe_build(self, input_shape: Any) -> None:
-        # Reached from a call on data when no input shape was declared: any batch size will do.
+        # Reached from a call on data when no input shape was declared: any batch size will do,
+        # except for stateful layers, whose states need the data's batch size (Keras keeps it too).
         # The layers build under their own names (weight paths like 'dense/kernel').
         if not self.built:
-            self.build((None,) + tuple(input_shape[1:]))
+            stateful = any(getattr(layer, "stateful", False) for layer in self._layers)
+            batch_size = input_shape[0] if stateful else None
+            self.build((batch_size,) + tuple(input_shape[1:]))
 
     def build(self, input_shape: Any = None) -> None:
         """Build every layer for inputs of ``input_shape`` (batch axis first), as far as shapes can be
@@ -251,7 +254,10 @@ class Sequential(Layer):
 
         if not self.built or any(shape is None for shape in self._output_shapes):
             with no_grad():
-                self(x[:1])  # build from the data's shape before the optimizer needs the weights
+                # Build from one batch before the optimizer needs the weights (stateful layers keep its
+                # batch size); the model was never called, so zeroing the states undoes this call.
+                self(x[:batch_size])
+            self.reset_states()
         if self.optimizer is None:
             self.optimizer = self._make_optimizer()
 
