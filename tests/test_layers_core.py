@@ -198,8 +198,19 @@ def test_dropout_gradient_uses_the_same_mask(rng):
     np.testing.assert_allclose(x.grad, np.where(out.numpy() != 0, 2.0, 0.0))
 
 
+def test_dropout_rate_one_drops_everything_in_training(rng):
+    x = d2l.tensor(rng.normal(size=(6, 4)), dtype="float64", requires_grad=True)
+    drop = layers.Dropout(1, dtype="float64")
+    out = drop(x, training=True)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out.numpy(), np.zeros((6, 4)))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((6, 4)))
+    np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
+
+
 def test_dropout_rate_is_checked():
-    for bad in (-0.1, 1.0, "0.5"):
+    for bad in (-0.1, 1.01, "0.5"):
         with pytest.raises(ValueError, match="rate"):
             layers.Dropout(bad)
 
