@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import d2lrnn as d2l
-from d2lrnn.autograd import ops
+from d2lrnn.autograd import numerical_grad, ops
 
 
 class ReversedConcat(ops.Concat):
@@ -55,3 +55,27 @@ def test_outputs_of_a_tuple_get_different_weights():
     (x,) = _arrays((4, 2))
     assert d2l.gradcheck(lambda t: ops.Split.apply(t, sections=2, axis=0), x)
     assert not d2l.gradcheck(lambda t: SwappedSplit.apply(t, sections=2, axis=0), x, raise_exception=False)
+
+
+def test_integer_inputs_are_constants_not_checked():
+    (x,) = _arrays((4, 3))
+    index = np.array([2, 0, 2])
+    seen = []
+
+    def pick_rows(t, i):
+        seen.append((t.dtype, i.dtype, i.requires_grad))
+        return t[i] * 2.0
+
+    assert d2l.gradcheck(pick_rows, x, index)
+    assert all(dtype == np.float64 and idx_dtype == index.dtype and not needs for dtype, idx_dtype, needs in seen)
+
+
+def test_numerical_grad_on_a_non_contiguous_array():
+    x = np.arange(1.0, 13.0).reshape(3, 4).T  # a transposed view: reshape(-1) of it is a copy
+    assert not x.flags["C_CONTIGUOUS"]
+    before = x.copy()
+    grad = numerical_grad(lambda t: t * t, [x], 0, 1e-6)
+    expected = numerical_grad(lambda t: t * t, [x.copy()], 0, 1e-6)
+    assert np.abs(expected).min() > 0  # the weighted square has a gradient at every element here
+    np.testing.assert_allclose(grad, expected, rtol=1e-6)
+    np.testing.assert_array_equal(x, before)  # every nudge was undone

@@ -16,15 +16,15 @@ def numerical_grad(fn: Callable[..., Tensor], inputs: list, index: int, eps: flo
     """
     x = inputs[index]
     grad = numpy.zeros(x.shape)
-    flat = x.reshape(-1)
-    for i in range(flat.size):
-        saved = flat[i]
-        flat[i] = saved + eps
+    # Index x itself: a reshape(-1) of a non-contiguous array is a copy, and nudging it would not move x.
+    for i in numpy.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
         plus = float(_weighted_sum(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy())
-        flat[i] = saved - eps
+        x[i] = saved - eps
         minus = float(_weighted_sum(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy())
-        flat[i] = saved
-        grad.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * eps)
     return grad
 
 
@@ -54,14 +54,19 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, atol: 
     ``fn`` takes Tensors and returns a Tensor (or a tuple of Tensors). The scalar checked
     is sum_k (o_k * w_k).sum() over its outputs o_k, with fixed random weights w_k (the
     same in the analytic and the numerical pass), so every element of every output gets
-    its own gradient. Every floating-point input is checked.
+    its own gradient. Every floating-point input is checked; integer and boolean inputs
+    (an index array, a mask) are passed to ``fn`` as constants.
     Returns True, or raises ``AssertionError`` naming the input and the worst element.
     """
-    arrays = [numpy.array(backend.to_numpy(x.data if isinstance(x, Tensor) else x), dtype=numpy.float64)
-              for x in inputs]
-    leaves = [Tensor(a.copy(), requires_grad=True, dtype=numpy.float64) for a in arrays]
+    arrays = [numpy.asarray(backend.to_numpy(x.data if isinstance(x, Tensor) else x)) for x in inputs]
+    checked = [a.dtype.kind == "f" for a in arrays]
+    # Floating-point inputs become float64 leaves; integer and boolean ones (indices, masks) stay constants.
+    arrays = [numpy.array(a, dtype=numpy.float64) if f else a for a, f in zip(arrays, checked)]
+    leaves = [Tensor(a.copy(), requires_grad=f, dtype=a.dtype) for a, f in zip(arrays, checked)]
     _weighted_sum(fn(*leaves)).backward()
     for k, leaf in enumerate(leaves):
+        if not checked[k]:
+            continue
         analytic = leaf.grad if leaf.grad is not None else numpy.zeros(leaf.shape)
         numeric = numerical_grad(fn, arrays, k, eps)
         err = numpy.abs(analytic - numeric)
