@@ -74,6 +74,10 @@ def test_dense_errors():
         dense(np.zeros((1, 5)))
     with pytest.raises(ValueError, match="activation"):
         layers.Dense(2, activation="tanhh")
+    with pytest.raises(TypeError, match="kernel_constraint: expected None or a callable"):
+        layers.Dense(2, kernel_constraint="max_norm")
+    with pytest.raises(TypeError, match="bias_constraint: expected None or a callable"):
+        layers.Dense(2, bias_constraint=3.0)
 
 
 def test_dense_regularizers_appear_in_losses(rng):
@@ -152,6 +156,8 @@ def test_embedding_errors():
         layers.Embedding(3, True)
     with pytest.warns(UserWarning, match="input_length"):
         layers.Embedding(3, 2, input_length=10)
+    with pytest.raises(TypeError, match="embeddings_constraint: expected None or a callable"):
+        layers.Embedding(3, 2, embeddings_constraint="non_neg")
 
 
 def test_embedding_regularizer_and_config():

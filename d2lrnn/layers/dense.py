@@ -6,7 +6,7 @@ from typing import Any
 from .. import regularizers
 from ..autograd import Tensor
 from . import activations, initializers
-from .base import Layer, serialize_regularizer
+from .base import Layer, get_constraint, serialize_regularizer
 
 
 class Dense(Layer):
@@ -22,6 +22,8 @@ class Dense(Layer):
         kernel_initializer, bias_initializer: for ``kernel`` (D, U) and ``bias``.
         kernel_regularizer, bias_regularizer: weight penalties added to the training loss.
         activity_regularizer: penalty on the output (divided by the batch size).
+        kernel_constraint, bias_constraint: None or a callable Tensor -> Tensor that ``fit`` applies
+            to the weight after each optimizer step.
 
     Shapes: (..., D) -> (..., U).
     """
@@ -43,8 +45,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) < 2:

@@ -7,7 +7,7 @@ from typing import Any
 from .. import backend, regularizers
 from ..autograd import Tensor
 from . import initializers
-from .base import Layer, serialize_regularizer
+from .base import Layer, get_constraint, serialize_regularizer
 
 
 class Embedding(Layer):
@@ -18,6 +18,8 @@ class Embedding(Layer):
         output_dim: size of each vector.
         embeddings_initializer: default 'uniform', i.e. U(-0.05, 0.05) as in Keras.
         embeddings_regularizer: weight penalty added to the training loss.
+        embeddings_constraint: None or a callable Tensor -> Tensor that ``fit`` applies to
+            ``embeddings`` after each optimizer step.
         mask_zero: treat id 0 as padding: the output carries the mask ``ids != 0``, so the
             recurrent layers after it skip padded steps. Row 0 still exists and is still looked up.
         input_length: accepted and ignored (Keras 3 deprecated it).
@@ -40,7 +42,7 @@ class Embedding(Layer):
         self.output_dim = output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = get_constraint(embeddings_constraint, "embeddings_constraint")
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
 
