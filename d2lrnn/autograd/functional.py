@@ -111,6 +111,10 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
         raise ValueError(f"cross_entropy: targets must have shape {logits.shape[:-1]} (logits' shape "
                          f"without the class axis), got {t.shape}")
     num_classes = logits.shape[-1]
+    # Without this check a target of -1 would silently pick the last class.
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise ValueError(f"cross_entropy: targets must lie in [0, {num_classes}) (the number of classes, logits' "
+                         f"last axis), got values in [{int(t.min())}, {int(t.max())}]")
     flat_logits = logits.reshape(-1, num_classes)
     flat_t = t.reshape(-1)
     picked = log_softmax(flat_logits, axis=-1)[xp.arange(flat_t.size), flat_t]
