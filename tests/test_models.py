@@ -147,11 +147,17 @@ def test_predict_matches_calling_the_model(rng):
     np.testing.assert_allclose(out, model(x).numpy(), rtol=1e-6)
 
 
-def test_dropout_is_off_in_predict_and_on_in_fit(rng):
-    x = np.ones((4, 3), dtype="float32")
-    model = models.Sequential([layers.Input((3,)), layers.Dropout(0.5), layers.Dense(2)])
-    np.testing.assert_array_equal(model.predict(x), model.predict(x))
-    assert not np.allclose(model(x, training=True).numpy(), model(x).numpy())
+def test_dropout_is_off_in_predict_and_evaluate_and_on_in_fit():
+    x, y = np.ones((64, 3)), np.zeros((64, 1))
+    model = models.Sequential([layers.Input((3,)), layers.Dropout(0.5, dtype="float64"),
+                               layers.Dense(1, use_bias=False, kernel_initializer="ones", dtype="float64")])
+    model.compile(optimizer=functools.partial(d2l.nn.SGD, lr=0.01), loss="mse")
+    # Without dropout every output is 1 + 1 + 1 = 3: loss 9, and dloss/dkernel = 2 * 3 = 6 for each row.
+    np.testing.assert_array_equal(model.predict(x), np.full((64, 1), 3.0))
+    assert model.evaluate(x, y) == pytest.approx(9.0)
+    history = model.fit(x, y, batch_size=64, epochs=1, shuffle=False, verbose=0)
+    assert history.history["loss"][0] != pytest.approx(9.0)
+    assert not np.allclose(model.get_weights()[0], 1 - 0.01 * 6.0)
 
 
 def test_fit_is_seed_deterministic(rng):
