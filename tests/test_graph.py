@@ -202,3 +202,11 @@ def test_float32_leaf_gets_float32_gradient_from_float64_partner():
     (w * x).sum().backward()
     assert w.grad.dtype == np.float32
     np.testing.assert_allclose(w.grad, [0.5, 0.25])
+
+
+def test_integer_and_boolean_results_do_not_require_gradients():
+    x = d2l.tensor([1.5, -2.5], requires_grad=True)
+    as_int = x.astype("int64")
+    assert as_int.dtype == np.int64 and not as_int.requires_grad and as_int.creator is None
+    assert not x.astype(bool).requires_grad
+    assert x.astype("float64").requires_grad  # a floating cast still carries the gradient

@@ -117,14 +117,17 @@ class Function:
             raise ValueError(_broadcast_message(cls, arrays)) from None
 
         record = any_needs and _grad_enabled
+        # Only floating-point outputs carry gradients: an integer or boolean result is a constant.
         if type(out) is tuple:
-            outputs = tuple([Tensor._wrap(o, record) for o in out])
+            outputs = tuple([Tensor._wrap(o, record and o.dtype.kind in "fc") for o in out])
             if record:
                 fn.out_meta = tuple([(o.shape, o.dtype) for o in out])
                 for i, t in enumerate(outputs):
-                    t.creator = fn
-                    t.output_index = i
+                    if t.requires_grad:
+                        t.creator = fn
+                        t.output_index = i
         else:
+            record = record and out.dtype.kind in "fc"
             outputs = Tensor._wrap(out, record)
             if record:
                 fn.out_meta = None
