@@ -96,15 +96,30 @@ def test_stub_gpu_arrays_are_recognised_by_type(fake_cupy):
     assert type(backend.to_numpy(gpu)) is np.ndarray
 
 
-def test_tensor_to_moves_data_and_gradient(fake_cupy):
+def test_tensor_to_moves_data(fake_cupy):
     x = d2l.tensor([1.0, 2.0], requires_grad=True)
-    (x * 3.0).sum().backward()
     assert x.to("cpu") is x
     moved = x.to("gpu")
-    assert moved.device == "gpu" and type(moved.data) is FakeGpuArray and type(moved.grad) is FakeGpuArray
+    assert moved.device == "gpu" and type(moved.data) is FakeGpuArray
     assert moved.requires_grad and moved.dtype == np.float32
     np.testing.assert_array_equal(moved.numpy(), [1.0, 2.0])
     assert "device='gpu'" in repr(moved)
+    assert not d2l.tensor([1.0]).to("gpu").requires_grad
+
+
+def test_tensor_to_is_differentiable(fake_cupy):
+    """The gradient of a loss computed on the GPU copy flows back, moved, to the CPU leaf."""
+    x = d2l.tensor([1.0, 2.0], requires_grad=True)
+    moved = x.to("gpu")
+    assert moved.creator is not None and moved.creator.name == "ToDevice"
+    (moved * moved).sum().backward()
+    assert type(x.grad) is np.ndarray  # back on the CPU, not a FakeGpuArray
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+    y = d2l.tensor([3.0], device="gpu", requires_grad=True)
+    (y.to("cpu") * 5.0).sum().backward()
+    assert type(y.grad) is FakeGpuArray
+    np.testing.assert_array_equal(backend.to_numpy(y.grad), [5.0])
 
 
 def test_ops_on_stub_gpu_tensors_stay_on_the_gpu(fake_cupy):
@@ -133,14 +148,19 @@ def test_seed_makes_draws_repeat(fake_cupy):
 def test_real_gpu_round_trip_and_ops():
     import cupy
 
-    x = d2l.tensor([1.0, -2.0], requires_grad=True).to("gpu")
-    assert isinstance(x.data, cupy.ndarray) and x.device == "gpu"
-    y = (x * x).tanh().sum()
-    y.backward()
-    assert isinstance(x.grad, cupy.ndarray)
     expected = 2 * np.array([1.0, -2.0]) * (1 - np.tanh(np.array([1.0, 4.0])) ** 2)
+    x = d2l.tensor([1.0, -2.0], device="gpu", requires_grad=True)
+    assert isinstance(x.data, cupy.ndarray) and x.device == "gpu"
+    (x * x).tanh().sum().backward()
+    assert isinstance(x.grad, cupy.ndarray)
     np.testing.assert_allclose(backend.to_numpy(x.grad), expected, rtol=1e-5)
     assert x.to("cpu").device == "cpu"
+
+    cpu_leaf = d2l.tensor([1.0, -2.0], requires_grad=True)
+    on_gpu = cpu_leaf.to("gpu")  # differentiable: the gradient comes back to the CPU leaf
+    (on_gpu * on_gpu).tanh().sum().backward()
+    assert isinstance(cpu_leaf.grad, np.ndarray)
+    np.testing.assert_allclose(cpu_leaf.grad, expected, rtol=1e-5)
 
 
 @pytest.mark.gpu

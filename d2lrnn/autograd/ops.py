@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from .function import Function
 
 
@@ -228,6 +229,18 @@ class AsType(Function):
     def backward(self, grad):
         (dtype,) = self.saved
         return grad.astype(dtype)
+
+
+class ToDevice(Function):
+    """d to_device(a) = to_device(grad) back on a's device"""
+
+    def forward(self, a, device):
+        self.save(backend.device_of(a))
+        return backend.to_device(a, device)
+
+    def backward(self, grad):
+        (source,) = self.saved
+        return backend.to_device(grad, source)
 
 
 class DropoutMask(Function):

@@ -133,13 +133,13 @@ class Tensor:
         return Tensor._wrap(self.data, False)
 
     def to(self, device: str) -> "Tensor":
-        """This tensor on ``device`` ('cpu' or 'gpu'); itself when already there."""
+        """This tensor on ``device`` ('cpu' or 'gpu'); itself when already there.
+
+        The copy is part of the graph: gradients flow back to this tensor's device.
+        """
         if backend.check_device(device) == self.device:
             return self
-        out = Tensor._wrap(backend.to_device(self.data, device), self.requires_grad)
-        if self.grad is not None:
-            out.grad = backend.to_device(self.grad, device)
-        return out
+        return ops.ToDevice.apply(self, device=device)
 
     def astype(self, dtype: Any) -> "Tensor":
         """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
