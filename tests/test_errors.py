@@ -116,6 +116,8 @@ def test_engine_input_errors(call, error, message):
     (lambda: nn.Linear(3, 2.5), ValueError, "Linear: out_features must be a positive integer, got 2.5"),
     (lambda: nn.Linear(3, 2)(d2l.randn(4, 5)), ValueError,
      r"Linear: input must have shape \(\.\.\., 3\) \(in_features=3\), got shape \(4, 5\)"),
+    (lambda: nn.Linear(3, 2)(d2l.randn(4, 3, dtype="float64")), TypeError,
+     r"Linear: input has dtype float64 but the parameters have dtype float32; convert it with x.astype\('float32'\)"),
     (lambda: nn.Embedding(5, 2)(np.array([1, 5])), ValueError,
      r"Embedding: index 5 is out of range for num_embeddings=5; indices must lie in \[0, 5\)"),
     (lambda: nn.Embedding(5, 2)(np.array([-1, 2])), ValueError, "Embedding: index -1 is out of range"),

@@ -478,3 +478,13 @@ def test_gradcheck_reports_a_wrong_backward():
     with pytest.raises(AssertionError, match=r"input 0 \(shape \(3,\)\) differs at index"):
         d2l.gradcheck(lambda a: WrongTanh.apply(a), np.array([0.5, 1.0, 2.0]))
     assert d2l.gradcheck(lambda a: WrongTanh.apply(a), np.array([0.5]), raise_exception=False) is False
+
+
+def test_mse_converts_an_array_target_to_the_prediction_dtype():
+    prediction = d2l.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    target = np.array([0.5, 2.0, 1.0])  # float64
+    loss = F.mse(prediction, target)
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), np.mean((np.array([1.0, 2.0, 4.0]) - target) ** 2), rtol=1e-6)
+    loss.backward()
+    assert prediction.grad.dtype == np.float32

@@ -23,7 +23,8 @@ def _xp(device: str | None) -> Any:
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None) -> Tensor:
     """A new leaf tensor holding ``data`` (a number, list, NumPy/CuPy array or Tensor).
 
-    Floating-point data becomes float32 unless ``dtype`` says otherwise; integers stay integers.
+    Python numbers and lists of floats become float32 and integers stay integers, unless
+    ``dtype`` says otherwise; NumPy/CuPy arrays and Tensors keep their dtype.
     """
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d.numpy() if isinstance(d, Tensor) else d for d in data]

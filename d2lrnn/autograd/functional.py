@@ -125,9 +125,12 @@ def mse(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean((prediction - target)^2) over all elements.
 
     ``target`` must have ``prediction``'s shape: (N, 1) against (N,) would silently
-    broadcast to (N, N) and compute the wrong loss.
+    broadcast to (N, N) and compute the wrong loss. A target that is not a Tensor is
+    converted to the prediction's dtype and device (a float64 array must not upcast it).
     """
     target_shape = getattr(target, "shape", None)
     if target_shape is not None and tuple(target_shape) != prediction.shape:
         raise ValueError(f"mse: target must have the prediction's shape {prediction.shape}, got {tuple(target_shape)}")
+    if not isinstance(target, Tensor):
+        target = Tensor(target, dtype=prediction.dtype, device=prediction.device)
     return _reduce((prediction - target) ** 2, reduction, "mse")

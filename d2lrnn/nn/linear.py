@@ -34,13 +34,16 @@ class Linear(Module):
         """(..., in_features) -> (..., out_features).
 
         A NumPy array or list is first converted to the weight's dtype and device; a Tensor
-        is used as it is.
+        must already have the weight's dtype (a ``TypeError`` otherwise).
         """
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.weight.dtype, device=self.weight.device)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: input must have shape (..., {self.in_features}) "
                              f"(in_features={self.in_features}), got shape {x.shape}")
+        if x.dtype != self.weight.dtype:  # PyTorch raises too, instead of upcasting the output
+            raise TypeError(f"Linear: input has dtype {x.dtype} but the parameters have dtype {self.weight.dtype}; "
+                            f"convert it with x.astype('{self.weight.dtype}')")
         y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
 
