@@ -103,6 +103,10 @@ def test_backward_without_requires_grad():
     (lambda: F.one_hot(np.array([0, 3]), 3), ValueError,
      r"one_hot: indices must lie in \[0, 3\), got values in \[0, 3\]"),
     (lambda: F.one_hot(np.array([0.0]), 3), TypeError, "one_hot: indices must be integers"),
+    (lambda: d2l.randn(4).split(0), ValueError, "split: sections must be a positive number of parts.*got 0"),
+    (lambda: d2l.randn(4).split([]), ValueError, r"split: sections must be .*a non-empty list of sizes, got \[\]"),
+    (lambda: F.one_hot(np.array([0, 1]), 0), ValueError, "one_hot: num_classes must be a positive integer, got 0"),
+    (lambda: F.one_hot(np.array([], dtype=int), -1), ValueError, "one_hot: num_classes must be a positive integer"),
     (lambda: F.dropout(d2l.randn(2), 1.0), ValueError, r"dropout: p must be in \[0, 1\), got 1.0"),
     (lambda: d2l.tensor([1.0], device="tpu"), ValueError, "device: expected 'cpu' or 'gpu', got 'tpu'"),
 ], ids=lambda v: v if isinstance(v, str) else None)

@@ -488,3 +488,9 @@ def test_mse_converts_an_array_target_to_the_prediction_dtype():
     np.testing.assert_allclose(loss.item(), np.mean((np.array([1.0, 2.0, 4.0]) - target) ** 2), rtol=1e-6)
     loss.backward()
     assert prediction.grad.dtype == np.float32
+
+
+def test_pow_zero_has_zero_gradient_even_at_zero():
+    x = d2l.tensor([0.0, 2.0, -3.0], requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])  # d(a^0)/da = 0, not nan at a = 0

@@ -65,6 +65,8 @@ def one_hot(indices: Any, num_classes: int, dtype: Any = "float32") -> Tensor:
     data = xp.asarray(data)
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}")
+    if num_classes <= 0:
+        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r}")
     if data.size and (data.min() < 0 or data.max() >= num_classes):
         raise ValueError(f"one_hot: indices must lie in [0, {num_classes}), got values in "
                          f"[{int(data.min())}, {int(data.max())}]")

@@ -120,6 +120,8 @@ class Pow(Function):
 
     def backward(self, grad):
         a, p = self.saved
+        if p == 0:  # a^0 is constant; p a^(p-1) would give 0 * inf = nan at a = 0
+            return self.xp.zeros_like(grad)
         return grad * (p * a ** (p - 1))
 
 
@@ -417,6 +419,10 @@ class Split(Function):
 
     def forward(self, a, sections, axis):
         self.save(axis)
+        no_parts = sections < 1 if isinstance(sections, int) else len(sections) == 0
+        if no_parts:
+            raise ValueError(f"split: sections must be a positive number of parts or a non-empty list of sizes, "
+                             f"got {sections!r}")
         if not isinstance(sections, int):
             bounds, total = [], 0
             for s in list(sections)[:-1]:
