@@ -49,9 +49,9 @@ def test_build_reuses_a_given_vocab():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(batch_size=0, num_steps=3), "batch_size: expected an int >= 1, got 0"),
-    (dict(batch_size=2, num_steps=2.5), "num_steps: expected an int >= 1, got 2.5"),
-    (dict(batch_size=2, num_steps=3, num_val=-1), "num_val: expected an int >= 0, got -1"),
+    (dict(batch_size=0, num_steps=3), "batch_size: expected a positive int, got 0"),
+    (dict(batch_size=2, num_steps=2.5), "num_steps: expected a positive int, got 2.5"),
+    (dict(batch_size=2, num_steps=3, num_val=-1), "num_val: expected a non-negative int, got -1"),
     (dict(batch_size=2, num_steps=50), "num_steps: expected fewer than 19"),
 ])
 def test_bad_arguments_are_named(kwargs, message):

@@ -116,8 +116,8 @@ def test_engine_input_errors(call, error, message):
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: nn.Linear(0, 3), ValueError, "Linear: in_features must be a positive integer, got 0"),
-    (lambda: nn.Linear(3, 2.5), ValueError, "Linear: out_features must be a positive integer, got 2.5"),
+    (lambda: nn.Linear(0, 3), ValueError, "in_features: expected a positive int, got 0"),
+    (lambda: nn.Linear(3, 2.5), ValueError, "out_features: expected a positive int, got 2.5"),
     (lambda: nn.Linear(3, 2)(d2l.randn(4, 5)), ValueError,
      r"Linear: input must have shape \(\.\.\., 3\) \(in_features=3\), got shape \(4, 5\)"),
     (lambda: nn.Linear(3, 2)(d2l.randn(4, 3, dtype="float64")), TypeError,
@@ -126,7 +126,7 @@ def test_engine_input_errors(call, error, message):
      r"Embedding: index 5 is out of range for num_embeddings=5; indices must lie in \[0, 5\)"),
     (lambda: nn.Embedding(5, 2)(np.array([-1, 2])), ValueError, "Embedding: index -1 is out of range"),
     (lambda: nn.Embedding(5, 2)(np.array([1.0])), TypeError, "Embedding: indices must be integers, got dtype float64"),
-    (lambda: nn.Embedding(0, 2), ValueError, "Embedding: num_embeddings must be a positive integer, got 0"),
+    (lambda: nn.Embedding(0, 2), ValueError, "num_embeddings: expected a positive int, got 0"),
     (lambda: nn.Dropout(1.0), ValueError, r"Dropout: p must be a probability in \[0, 1\), got 1.0"),
     (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "CrossEntropyLoss: reduction must be"),
     (lambda: nn.MSELoss(reduction=None), ValueError, "MSELoss: reduction must be"),

@@ -250,7 +250,7 @@ def test_bad_input_gets_clear_errors():
         lstm(d2l.tensor(np.zeros((5, 2, 3)), dtype="float64"))
     with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):
         nn.RNN(3, 4, nonlinearity="sigmoid")
-    with pytest.raises(ValueError, match="hidden_size must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="hidden_size: expected a positive int, got 0"):
         nn.GRU(3, 0)
     with pytest.raises(ValueError, match=r"dropout must be a probability in \[0, 1\), got 1.5"):
         nn.GRU(3, 4, dropout=1.5)

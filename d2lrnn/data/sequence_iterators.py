@@ -19,6 +19,7 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor
+from ..checks import check_positive_int
 
 
 def seq_data_iter_random(corpus: Sequence[int], batch_size: int, num_steps: int) -> Iterator[tuple[Tensor, Tensor]]:
@@ -78,9 +79,8 @@ def _sequential_batches(corpus: numpy.ndarray, batch_size: int,
 
 def _as_corpus(corpus: Sequence[int], batch_size: int, num_steps: int) -> numpy.ndarray:
     """Check the arguments and return the corpus as a 1-D int64 array."""
-    for name, value in (("batch_size", batch_size), ("num_steps", num_steps)):
-        if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    check_positive_int(batch_size, "batch_size")
+    check_positive_int(num_steps, "num_steps")
     array = backend.to_numpy(corpus.data if isinstance(corpus, Tensor) else corpus)
     if array.ndim != 1 or (array.size > 0 and array.dtype.kind not in "iu"):
         raise ValueError(f"corpus: expected a flat sequence of integer token indices, got an array of "

@@ -8,6 +8,7 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor
+from ..checks import check_positive_int
 
 
 class TensorLoader:
@@ -28,8 +29,7 @@ class TensorLoader:
     """
 
     def __init__(self, arrays: Sequence[Any], batch_size: int, shuffle: bool = False) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, numpy.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
         if len(arrays) == 0:
             raise ValueError("arrays: expected at least one array, got none")
         self.arrays = [a.data if isinstance(a, Tensor) else backend.get_array_module(a).asarray(a) for a in arrays]
@@ -37,7 +37,6 @@ class TensorLoader:
         if len(set(lengths)) != 1:
             raise ValueError(f"arrays: expected the same number of rows in every array, got {lengths}")
         self.num_rows = lengths[0]
-        self.batch_size = int(batch_size)
         self.shuffle = shuffle
 
     def __len__(self) -> int:

@@ -6,6 +6,7 @@ import re
 import numpy
 
 from ..autograd import Tensor
+from ..checks import check_non_negative_int, check_positive_int
 from .datamodule import DataModule
 from .download import download
 from .tensor_loader import TensorLoader
@@ -50,12 +51,10 @@ class TimeMachine(DataModule):
     def __init__(self, batch_size: int, num_steps: int, num_train: int = 10000, num_val: int = 5000,
                  root: str | None = None) -> None:
         super().__init__(root=root)
-        for name, value, smallest in (("batch_size", batch_size, 1), ("num_steps", num_steps, 1),
-                                      ("num_train", num_train, 0), ("num_val", num_val, 0)):
-            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < smallest:
-                raise ValueError(f"{name}: expected an int >= {smallest}, got {value!r}")
-        self.batch_size, self.num_steps = batch_size, num_steps
-        self.num_train, self.num_val = num_train, num_val
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.num_steps = check_positive_int(num_steps, "num_steps")
+        self.num_train = check_non_negative_int(num_train, "num_train")
+        self.num_val = check_non_negative_int(num_val, "num_val")
         corpus, self.vocab = self.build(self._download())
         if len(corpus) <= num_steps:
             raise ValueError(f"num_steps: expected fewer than {len(corpus)} (the corpus length), got {num_steps}")

@@ -5,6 +5,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd import Tensor, zeros
+from ..checks import check_positive_int
 from . import init
 from .module import Module, Parameter
 
@@ -19,11 +20,8 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
-        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
+        self.num_embeddings = check_positive_int(num_embeddings, "num_embeddings")
+        self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
         self.weight = init.normal_(Parameter(zeros(num_embeddings, embedding_dim)), sigma=1.0)
 
     def forward(self, indices: Any) -> Tensor:

@@ -5,14 +5,9 @@ import math
 from typing import Any
 
 from ..autograd import Tensor, zeros
+from ..checks import check_positive_int
 from . import init
 from .module import Module, Parameter
-
-
-def _check_size(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
-    return value
 
 
 class Linear(Module):
@@ -24,8 +19,8 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
-        self.in_features = _check_size(in_features, "in_features")
-        self.out_features = _check_size(out_features, "out_features")
+        self.in_features = check_positive_int(in_features, "in_features")
+        self.out_features = check_positive_int(out_features, "out_features")
         bound = 1.0 / math.sqrt(in_features)
         self.weight = init.uniform_(Parameter(zeros(out_features, in_features)), -bound, bound)
         self.bias = init.uniform_(Parameter(zeros(out_features)), -bound, bound) if bias else None

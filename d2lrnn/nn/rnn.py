@@ -26,15 +26,10 @@ import math
 from typing import Any
 
 from ..autograd import Tensor, as_tensor, concat, functional, stack, zeros
+from ..checks import check_positive_int
 from ..kernels import gru_sequence, layouts, lstm_sequence, rnn_sequence
 from . import init
 from .module import Module, Parameter
-
-
-def _positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return value
 
 
 class RNNBase(Module):
@@ -50,9 +45,9 @@ class RNNBase(Module):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device: str | None = None, dtype: Any = None) -> None:
         name = type(self).__name__
-        self.input_size = _positive_int(name, "input_size", input_size)
-        self.hidden_size = _positive_int(name, "hidden_size", hidden_size)
-        self.num_layers = _positive_int(name, "num_layers", num_layers)
+        self.input_size = check_positive_int(input_size, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.num_layers = check_positive_int(num_layers, "num_layers")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"{name}: dropout must be a probability in [0, 1), got {dropout!r}")
         self.bias = bool(bias)
