@@ -88,14 +88,23 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return ops.DropoutMask.apply(x, p=p)
 
 
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str, name: str) -> str:
+    """Return ``reduction`` if it is 'mean', 'sum' or 'none', else raise a ValueError naming ``name``."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
 def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
+    reduction = check_reduction(reduction, name)
     if reduction == "mean":
         return losses.mean()
     if reduction == "sum":
         return losses.sum()
-    if reduction == "none":
-        return losses
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return losses
 
 
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:

@@ -10,16 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor
-from ..autograd.functional import cross_entropy, mse
+from ..autograd.functional import check_reduction, cross_entropy, mse
 from .module import Module
-
-REDUCTIONS = ("mean", "sum", "none")
-
-
-def _check_reduction(reduction: str, name: str) -> str:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    return reduction
 
 
 class CrossEntropyLoss(Module):
@@ -32,7 +24,7 @@ class CrossEntropyLoss(Module):
     """
 
     def __init__(self, reduction: str = "mean") -> None:
-        self.reduction = _check_reduction(reduction, "CrossEntropyLoss")
+        self.reduction = check_reduction(reduction, "CrossEntropyLoss")
 
     def forward(self, logits: Tensor, targets: Any) -> Tensor:
         return cross_entropy(logits, targets, self.reduction)
@@ -45,7 +37,7 @@ class MSELoss(Module):
     """Mean squared error (prediction - target)^2, averaged (or summed) over all elements."""
 
     def __init__(self, reduction: str = "mean") -> None:
-        self.reduction = _check_reduction(reduction, "MSELoss")
+        self.reduction = check_reduction(reduction, "MSELoss")
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         return mse(prediction, target, self.reduction)
