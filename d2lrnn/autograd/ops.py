@@ -7,6 +7,7 @@ Backward is written as if no broadcasting happened.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from .. import backend
@@ -385,6 +386,11 @@ def _is_basic_index(index: Any) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
+def _split_points(sizes: list) -> list:
+    """Where pieces of the given sizes meet along an axis: [2, 3, 4] -> [2, 5] (the form xp.split takes)."""
+    return list(itertools.accumulate(sizes[:-1]))
+
+
 class Concat(Function):
     """d concat(a_1..a_n) = the matching slices of grad, one per input"""
 
@@ -394,12 +400,7 @@ class Concat(Function):
 
     def backward(self, grad):
         sizes, axis = self.saved
-        bounds = []
-        total = 0
-        for s in sizes[:-1]:
-            total += s
-            bounds.append(total)
-        return tuple(self.xp.split(grad, bounds, axis=axis))
+        return tuple(self.xp.split(grad, _split_points(sizes), axis=axis))
 
 
 class Stack(Function):
@@ -424,13 +425,10 @@ class Split(Function):
             raise ValueError(f"split: sections must be a positive number of parts or a non-empty list of sizes, "
                              f"got {sections!r}")
         if not isinstance(sections, int):
-            bounds, total = [], 0
-            for s in list(sections)[:-1]:
-                total += s
-                bounds.append(total)
-            if total + list(sections)[-1] != a.shape[axis]:
-                raise ValueError(f"split: sections {list(sections)} do not add up to axis {axis} of shape {a.shape}")
-            sections = bounds
+            sizes = list(sections)
+            if sum(sizes) != a.shape[axis]:
+                raise ValueError(f"split: sections {sizes} do not add up to axis {axis} of shape {a.shape}")
+            sections = _split_points(sizes)
         elif a.shape[axis] % sections:
             raise ValueError(f"split: axis {axis} of shape {a.shape} does not divide into {sections} equal parts")
         return tuple(self.xp.split(a, sections, axis=axis))
