@@ -347,6 +347,14 @@ class Reshape(Function):
         return grad.reshape(shape)
 
 
+def inverse_permutation(order: Any) -> tuple[int, ...]:
+    """The order that undoes ``order`` (negative entries count from the end): (2, 0, 1) -> (1, 2, 0)."""
+    inverse = [0] * len(order)
+    for new, old in enumerate(order):
+        inverse[old % len(order)] = new
+    return tuple(inverse)
+
+
 class Transpose(Function):
     """d transpose(a, axes) = transpose(grad, inverse(axes))"""
 
@@ -358,10 +366,7 @@ class Transpose(Function):
         (axes,) = self.saved
         if axes is None:
             return self.xp.transpose(grad)
-        inverse = [0] * len(axes)
-        for i, a in enumerate(axes):
-            inverse[a % len(axes)] = i
-        return self.xp.transpose(grad, inverse)
+        return self.xp.transpose(grad, inverse_permutation(axes))
 
 
 class GetItem(Function):

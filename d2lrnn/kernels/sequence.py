@@ -16,6 +16,7 @@ from typing import Any, ContextManager
 
 from .. import backend
 from ..autograd import Tensor
+from ..autograd.ops import inverse_permutation
 
 
 def check_arguments(kernel: str, gates: int, x: Any, states: dict[str, Any], W_x: Any, W_h: Any,
@@ -169,13 +170,5 @@ def packed(xp: Any, planes: Any) -> Any:
 def to_api_order(xp: Any, packed_gates: Any, order: tuple[int, ...], H: int) -> Any:
     """Packed (..., G*H) blocks in plane order (``order`` as for ``to_planes``) -> the API's order."""
     G = packed_gates.shape[-1] // H
-    blocks = packed_gates.reshape(packed_gates.shape[:-1] + (G, H))[..., list(inverse_order(order)), :]
+    blocks = packed_gates.reshape(packed_gates.shape[:-1] + (G, H))[..., list(inverse_permutation(order)), :]
     return blocks.reshape(packed_gates.shape)
-
-
-def inverse_order(order: tuple[int, ...]) -> tuple[int, ...]:
-    """The block order that undoes ``order``."""
-    inverse = [0] * len(order)
-    for new, old in enumerate(order):
-        inverse[old] = new
-    return tuple(inverse)
