@@ -31,9 +31,9 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, outputs_of, packed,
-                       previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
-                       with_ones_column)
+from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, output_gradient,
+                       packed, previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
+                       visible_outputs, with_ones_column)
 
 PLANES = (1, 0, 2)  # plane k holds API gate block PLANES[k]: r, z, n
 RECURRENT_BLOCKS = (2, 1, 0)  # the recurrent-side gradient blocks n, r, z as API blocks
@@ -99,9 +99,7 @@ class GRUSequence(Function):
                     xp.copyto(h, hs[before], where=padded[t])
 
         self.save(inputs, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs)
-        outputs = outputs_of(hs, reverse)
-        if mask is not None and zero_masked_outputs:
-            outputs = outputs * mask
+        outputs = visible_outputs(hs, reverse, mask, zero_masked_outputs)
         return outputs, hs[last_slot(T, reverse)].copy()
 
     def backward(self, d_outputs, dh_n):
@@ -110,8 +108,7 @@ class GRUSequence(Function):
         _, B, H = hs.shape
         T, D = gates.shape[1], W_x.shape[1]
         dtype = hs.dtype
-        if mask is not None and zero_masked_outputs:
-            d_outputs = d_outputs * mask
+        d_outputs = output_gradient(d_outputs, mask, zero_masked_outputs)
         h_prev = previous_of(hs, reverse)
         chunk = steps_per_chunk(3 * B * H)
         dh_factors = xp.empty((2, chunk, B, H), dtype=dtype)  # dz_pre, dn_pre = dh * these

@@ -30,9 +30,9 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, outputs_of, packed,
-                       previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
-                       with_ones_column)
+from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, output_gradient,
+                       packed, previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
+                       visible_outputs, with_ones_column)
 
 PLANES = (3, 0, 1, 2)  # plane k holds API gate block PLANES[k]: o, i, f, g
 
@@ -97,9 +97,7 @@ class LSTMSequence(Function):
                     xp.copyto(hs[after], hs[before], where=padded[t])
 
         self.save(inputs, hs, cs, gates, tanh_c, W_x, W_h, mask, reverse, zero_masked_outputs)
-        outputs = outputs_of(hs, reverse)
-        if mask is not None and zero_masked_outputs:
-            outputs = outputs * mask
+        outputs = visible_outputs(hs, reverse, mask, zero_masked_outputs)
         return outputs, hs[last_slot(T, reverse)].copy(), cs[last_slot(T, reverse)].copy()
 
     def backward(self, d_outputs, dh_n, dc_n):
@@ -109,8 +107,7 @@ class LSTMSequence(Function):
         T, D = gates.shape[1], W_x.shape[1]
         dtype = hs.dtype
         padded = None if mask is None else ~mask
-        if mask is not None and zero_masked_outputs:
-            d_outputs = d_outputs * mask
+        d_outputs = output_gradient(d_outputs, mask, zero_masked_outputs)
         c_prev = previous_of(cs, reverse)
         chunk = steps_per_chunk(4 * B * H)
         # Local derivatives: h_to_c (dc += dh * h_to_c) and the four gate factors

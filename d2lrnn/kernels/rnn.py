@@ -19,8 +19,8 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (check_arguments, first_slot, last_slot, length_mask, outputs_of, previous_of,
-                       step_order, with_ones_column)
+from .sequence import (check_arguments, first_slot, last_slot, length_mask, output_gradient, outputs_of,
+                       previous_of, step_order, visible_outputs, with_ones_column)
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -57,9 +57,7 @@ class RNNSequence(Function):
                 xp.copyto(h, hs[before], where=padded[t])
 
         self.save(inputs, hs, W_x, W_h, mask, reverse, zero_masked_outputs, activation)
-        outputs = outputs_of(hs, reverse)
-        if mask is not None and zero_masked_outputs:
-            outputs = outputs * mask
+        outputs = visible_outputs(hs, reverse, mask, zero_masked_outputs)
         return outputs, hs[last_slot(T, reverse)].copy()
 
     def backward(self, d_outputs, dh_n):
@@ -78,8 +76,7 @@ class RNNSequence(Function):
             # A padded step passes dh straight through and contributes no gradient of its own.
             slopes *= mask
             padded = ~mask
-            if zero_masked_outputs:
-                d_outputs = d_outputs * mask
+        d_outputs = output_gradient(d_outputs, mask, zero_masked_outputs)
 
         dz = xp.empty((T, B, H), dtype=dtype)  # gradients of the pre-activations
         dh = dh_n.astype(dtype, copy=True)

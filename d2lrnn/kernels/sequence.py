@@ -117,6 +117,17 @@ def outputs_of(states: Any, reverse: bool) -> Any:
     return states[:-1] if reverse else states[1:]
 
 
+def visible_outputs(states: Any, reverse: bool, mask: Any, zero_masked_outputs: bool) -> Any:
+    """The (T, B, H) outputs a caller sees: the states after each step, zero at padded steps if asked."""
+    outputs = outputs_of(states, reverse)
+    return outputs * mask if mask is not None and zero_masked_outputs else outputs
+
+
+def output_gradient(d_outputs: Any, mask: Any, zero_masked_outputs: bool) -> Any:
+    """The gradient reaching the states through the outputs: none at steps whose output was zeroed."""
+    return d_outputs * mask if mask is not None and zero_masked_outputs else d_outputs
+
+
 def previous_of(states: Any, reverse: bool) -> Any:
     """The (T, B, H) view of the states before each step, in time order."""
     return states[1:] if reverse else states[:-1]
