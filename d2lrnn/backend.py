@@ -9,6 +9,7 @@ called or the environment variable ``D2LRNN_DEVICE=gpu`` is set.
 """
 from __future__ import annotations
 
+import functools
 import os
 import random as _random
 from types import ModuleType
@@ -53,7 +54,13 @@ def default_device() -> str:
     """The device new tensors go to: set_default_device(), else $D2LRNN_DEVICE, else 'cpu'."""
     if _default_device is not None:
         return _default_device
-    return check_device(os.environ.get(ENV_DEVICE, "cpu").strip().lower() or "cpu")
+    return _checked_device(os.environ.get(ENV_DEVICE, "cpu").strip().lower() or "cpu")
+
+
+@functools.lru_cache(maxsize=None)
+def _checked_device(device: str) -> str:
+    """check_device, once per name: asking CUDA for its device count on every new tensor is slow."""
+    return check_device(device)
 
 
 def set_default_device(device: str) -> None:

@@ -494,3 +494,11 @@ def test_pow_zero_has_zero_gradient_even_at_zero():
     x = d2l.tensor([0.0, 2.0, -3.0], requires_grad=True)
     (x**0).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])  # d(a^0)/da = 0, not nan at a = 0
+
+
+def test_logsumexp_of_an_all_minus_infinity_slice_is_minus_infinity():
+    x = d2l.tensor(np.array([[-np.inf, -np.inf], [1.0, 2.0]]))
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the answer here
+        out = d2l.functional.logsumexp(x, axis=1).numpy()
+    assert out[0] == -np.inf
+    np.testing.assert_allclose(out[1], np.log(np.exp(1.0) + np.exp(2.0)), rtol=1e-6)

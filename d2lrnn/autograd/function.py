@@ -112,7 +112,7 @@ class Function:
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as error:
-            if "broadcast" not in str(error):
+            if not str(error).startswith("operands could not be broadcast together"):
                 raise
             raise ValueError(_broadcast_message(cls, arrays)) from None
 

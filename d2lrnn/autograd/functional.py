@@ -53,7 +53,9 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) along ``axis``, shifted by the maximum for stability."""
-    shift = Tensor._wrap(x.data.max(axis=axis, keepdims=True), False)
+    shift = x.data.max(axis=axis, keepdims=True)
+    # A slice that is all -inf has sum(exp) = 0 and log = -inf; shifting it by -inf would give nan.
+    shift = Tensor._wrap(x._xp.where(x._xp.isfinite(shift), shift, 0), False)
     out = (x - shift).exp().sum(axis=axis, keepdims=True).log() + shift
     return out if keepdims else out.reshape(tuple(n for i, n in enumerate(out.shape) if i != axis % x.ndim))
 

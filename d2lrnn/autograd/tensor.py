@@ -275,16 +275,20 @@ class Tensor:
         return ops.Pow.apply(self, exponent=0.5)
 
     def clip(self, low: float | None = None, high: float | None = None) -> "Tensor":
+        """Values limited to [low, high] (either may be None); same shape; zero gradient where clipped."""
         return ops.Clip.apply(self, low=_python_number(low), high=_python_number(high))
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Sum over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Mean over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Maximum over ``axis`` (all axes if None); tied maxima share the gradient equally."""
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis: int | None = None) -> "Tensor":
@@ -293,6 +297,7 @@ class Tensor:
 
     # --------------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> "Tensor":
+        """The same elements in a new shape, e.g. (B, T, D) -> (B * T, D) with ``reshape(-1, D)``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=shape)
@@ -304,9 +309,11 @@ class Tensor:
         return ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def permute(self, *axes: int) -> "Tensor":
+        """Axes reordered: ``x.permute(1, 0, 2)`` turns (T, B, D) into (B, T, D). Same as ``transpose``."""
         return self.transpose(*axes)
 
     def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
+        """Axes ``axis1`` and ``axis2`` exchanged, e.g. (B, T, D) -> (T, B, D) with ``swapaxes(0, 1)``."""
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return ops.Transpose.apply(self, axes=tuple(axes))
@@ -319,6 +326,7 @@ class Tensor:
         return ops.GetItem.apply(self, index=_index_data(index))
 
     def split(self, sections: int | Sequence[int], axis: int = 0) -> tuple:
+        """Pieces along ``axis``: ``sections`` equal parts (an int) or parts of the given sizes (a list)."""
         return ops.Split.apply(self, sections=sections, axis=axis)
 
 
