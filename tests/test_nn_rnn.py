@@ -260,3 +260,11 @@ def test_repr_reads_like_pytorch():
     assert repr(nn.LSTM(10, 20, num_layers=2, bidirectional=True)) == "LSTM(10, 20, num_layers=2, bidirectional=True)"
     assert repr(nn.RNN(3, 4, nonlinearity="relu", batch_first=True)) == \
         "RNN(3, 4, nonlinearity='relu', batch_first=True)"
+
+
+def test_an_initial_state_of_another_dtype_is_named():
+    lstm = nn.LSTM(3, 4)
+    x = d2l.zeros(5, 2, 3)
+    h0 = d2l.zeros(1, 2, 4, dtype="float64")
+    with pytest.raises(TypeError, match="LSTM: h0 has dtype float64 but the input has dtype float32"):
+        lstm(x, (h0, d2l.zeros(1, 2, 4)))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd import Tensor, as_tensor, concat, functional, stack, zeros
+from ..autograd import Tensor, concat, functional, stack, zeros
 from ..checks import check_positive_int
 from ..kernels import gru_sequence, layouts, lstm_sequence, rnn_sequence
 from . import init
@@ -82,7 +82,8 @@ class RNNBase(Module):
     def _check_input(self, x: Any) -> Tensor:
         name = type(self).__name__
         dtype = self.weight_ih_l0.dtype
-        x = as_tensor(x, dtype=dtype)
+        if not isinstance(x, Tensor):  # arrays and lists go where the weights are
+            x = Tensor(x, dtype=dtype, device=self.weight_ih_l0.device)
         if x.ndim not in (2, 3):
             layout = "(batch, time, features)" if self.batch_first else "(time, batch, features)"
             raise ValueError(f"{name}: input must have shape {layout} or, unbatched, (time, features), "
@@ -109,7 +110,11 @@ class RNNBase(Module):
             parts, labels = [hx], ["h0"]
         states = []
         for label, state in zip(labels, parts):
-            state = as_tensor(state, dtype=x.dtype)
+            if not isinstance(state, Tensor):
+                state = Tensor(state, dtype=x.dtype, device=x.device)
+            if state.dtype != x.dtype:
+                raise TypeError(f"{name}: {label} has dtype {state.dtype} but the input has dtype {x.dtype}; "
+                                f"convert it with {label}.astype('{x.dtype}')")
             expected = shape if batched else (shape[0], shape[2])
             if state.shape != expected:
                 raise ValueError(f"{name}: {label} must have shape {expected} (num_layers * num_directions, "
