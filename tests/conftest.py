@@ -7,7 +7,10 @@ import pytest
 
 import d2lrnn
 
-os.environ.setdefault("D2LRNN_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+# The project's offline copies of the data sets, when they sit beside the checkout.
+_SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+if os.path.isdir(_SHARED_DATA):
+    os.environ.setdefault("D2LRNN_DATA", os.path.abspath(_SHARED_DATA))
 
 
 def _offline_data_present() -> bool:
