@@ -21,7 +21,7 @@ from .. import backend, regularizers
 from ..autograd import Tensor
 from . import activations, initializers
 from .base import Layer, get_constraint, serialize_regularizer
-from .dropout_rnn_cell import clip_rate
+from .dropout_rnn_cell import DropoutRNNCell, clip_rate
 
 
 def check_units(units: Any) -> int:
@@ -189,3 +189,13 @@ class AbstractRNNCell(Layer):
                 f"get_initial_state: expected batch_size, an int, got {type(batch_size).__name__}. "
                 "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
         return zero_states(self, batch_size)
+
+
+class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
+    """What SimpleRNNCell, LSTMCell and GRUCell share: (batch, units) outputs and the common config."""
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **builtin_cell_config(self)}

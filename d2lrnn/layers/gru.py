@@ -17,13 +17,13 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..nn.cell_equations import gru_blend, gru_gates
-from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, set_builtin_cell_arguments
+from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
 from .base import serialize_regularizer
-from .dropout_rnn_cell import DropoutRNNCell, dropped_copies, gate_blocks
+from .dropout_rnn_cell import dropped_copies, gate_blocks
 from .rnn import RNN
 
 
-class GRUCell(DropoutRNNCell, AbstractRNNCell):
+class GRUCell(BuiltinRNNCell):
     """One GRU step on a batch: inputs (B, D), states [h] (B, U) -> (h_t, [h_t]).
 
     Args follow ``keras.layers.GRUCell``: units, activation='tanh', recurrent_activation=
@@ -93,12 +93,6 @@ class GRUCell(DropoutRNNCell, AbstractRNNCell):
         if self.reset_after:
             return self.bias[0], self.bias[1]
         return self.bias, None
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], self.units)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self)}
 
 
 class GRU(RNN):

@@ -17,13 +17,13 @@ import numpy
 
 from ..autograd import Tensor
 from ..nn.cell_equations import lstm_update
-from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, set_builtin_cell_arguments
+from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
 from .base import serialize_regularizer
-from .dropout_rnn_cell import DropoutRNNCell, dropped_copies, gate_blocks
+from .dropout_rnn_cell import dropped_copies, gate_blocks
 from .rnn import RNN
 
 
-class LSTMCell(DropoutRNNCell, AbstractRNNCell):
+class LSTMCell(BuiltinRNNCell):
     """One LSTM step on a batch: inputs (B, D), states [h, c] (B, U) each -> (h_t, [h_t, c_t]).
 
     Args follow ``keras.layers.LSTMCell``: units, activation='tanh' (candidate and cell
@@ -83,12 +83,6 @@ class LSTMCell(DropoutRNNCell, AbstractRNNCell):
         pre = gate_blocks([(x, self.kernel), (h, self.recurrent_kernel)], self.bias, 4)
         h, c = lstm_update(*pre, c_prev, self.activation, self.recurrent_activation)
         return h, [h, c]
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], self.units)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self)}
 
 
 class LSTM(RNN):

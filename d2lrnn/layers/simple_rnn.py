@@ -9,13 +9,12 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..nn.cell_equations import rnn_update
-from .abstract_rnn_cell import AbstractRNNCell, builtin_cell_config, set_builtin_cell_arguments
+from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
 from .base import serialize_regularizer
-from .dropout_rnn_cell import DropoutRNNCell
 from .rnn import RNN
 
 
-class SimpleRNNCell(DropoutRNNCell, AbstractRNNCell):
+class SimpleRNNCell(BuiltinRNNCell):
     """One step of the Elman RNN on a batch: inputs (B, D), states [h (B, U)] -> (h_t, [h_t]).
 
     Args follow ``keras.layers.SimpleRNNCell``: units, activation='tanh', use_bias=True,
@@ -64,12 +63,6 @@ class SimpleRNNCell(DropoutRNNCell, AbstractRNNCell):
             pre = pre + self.bias
         h = rnn_update(pre + recurrent_input @ self.recurrent_kernel, self.activation)
         return h, (h if single else [h])
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], self.units)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self)}
 
 
 class SimpleRNN(RNN):
