@@ -27,7 +27,7 @@ import os
 import statistics
 import sys
 import time
-from typing import Callable
+from typing import Any, Callable
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -71,15 +71,10 @@ if torch is not None:
 BATCH, WIDTH = 32, 256
 
 
-def d2lrnn_steps() -> dict[str, Callable[[], None]]:
-    """One forward+backward step per op on d2lrnn tensors."""
-    rng = np.random.default_rng(0)
-    a = d2l.tensor(rng.standard_normal((BATCH, WIDTH), dtype=np.float32), requires_grad=True)
-    b = d2l.tensor(rng.standard_normal((BATCH, WIDTH), dtype=np.float32), requires_grad=True)
-    w = d2l.tensor(rng.standard_normal((WIDTH, WIDTH), dtype=np.float32) / 16, requires_grad=True)
-    ones = np.ones((BATCH, WIDTH), dtype=np.float32)
+def autograd_steps(a: Any, b: Any, w: Any, ones: Any) -> dict[str, Callable[[], None]]:
+    """One forward+backward step per op; d2lrnn and PyTorch tensors share this interface."""
 
-    def step(op: Callable[[], d2l.Tensor], *leaves: d2l.Tensor) -> Callable[[], None]:
+    def step(op: Callable[[], Any], *leaves: Any) -> Callable[[], None]:
         def run() -> None:
             for leaf in leaves:
                 leaf.grad = None
@@ -92,6 +87,15 @@ def d2lrnn_steps() -> dict[str, Callable[[], None]]:
         "tanh": step(lambda: a.tanh(), a),
         "matmul": step(lambda: a @ w, a, w),
     }
+
+
+def d2lrnn_steps() -> dict[str, Callable[[], None]]:
+    """The steps on d2lrnn tensors."""
+    rng = np.random.default_rng(0)
+    a = d2l.tensor(rng.standard_normal((BATCH, WIDTH), dtype=np.float32), requires_grad=True)
+    b = d2l.tensor(rng.standard_normal((BATCH, WIDTH), dtype=np.float32), requires_grad=True)
+    w = d2l.tensor(rng.standard_normal((WIDTH, WIDTH), dtype=np.float32) / 16, requires_grad=True)
+    return autograd_steps(a, b, w, np.ones((BATCH, WIDTH), dtype=np.float32))
 
 
 def numpy_steps() -> dict[str, Callable[[], None]]:
@@ -127,21 +131,7 @@ def torch_steps() -> dict[str, Callable[[], None]]:
     a = torch.randn(BATCH, WIDTH, generator=generator, requires_grad=True)
     b = torch.randn(BATCH, WIDTH, generator=generator, requires_grad=True)
     w = (torch.randn(WIDTH, WIDTH, generator=generator) / 16).requires_grad_()
-    ones = torch.ones(BATCH, WIDTH)
-
-    def step(op: Callable[[], "torch.Tensor"], *leaves: "torch.Tensor") -> Callable[[], None]:
-        def run() -> None:
-            for leaf in leaves:
-                leaf.grad = None
-            op().backward(ones)
-        return run
-
-    return {
-        "add": step(lambda: a + b, a, b),
-        "mul": step(lambda: a * b, a, b),
-        "tanh": step(lambda: a.tanh(), a),
-        "matmul": step(lambda: a @ w, a, w),
-    }
+    return autograd_steps(a, b, w, torch.ones(BATCH, WIDTH))
 
 
 def microseconds_per_step(run: Callable[[], None], steps: int) -> float:
