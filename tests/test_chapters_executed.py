@@ -151,6 +151,10 @@ def executed_notebook(model_id: str):
                 {"output_type": "display_data", "metadata": {},
                  "data": {WIDGET_VIEW: view, "text/plain": "fit: 2 epochs of 3 steps"}},
                 {"output_type": "execute_result", "execution_count": 9, "metadata": {}, "data": {"text/plain": "1"}},
+                {"output_type": "stream", "name": "stdout", "text": "loss 0.5"},
+                {"output_type": "stream", "name": "stdout", "text": "\n"},
+                {"output_type": "stream", "name": "stderr", "text": "warning\n"},
+                {"output_type": "stream", "name": "stdout", "text": "done\n"},
             ]},
         ],
     })
@@ -166,6 +170,9 @@ def test_build_normalisation_gives_what_the_guard_expects():
     first, _, last = notebook.cells
     assert first.metadata == {} and (first.execution_count, last.execution_count) == (1, 2)
     assert last.outputs[1].execution_count == 2
+    # a print's text and newline flushed apart are stored as one piece, as a calm machine does
+    assert [(o.name, o.text) for o in last.outputs[2:]] == [("stdout", "loss 0.5\n"), ("stderr", "warning\n"),
+                                                           ("stdout", "done\n")]
     # Widget ids depend only on the notebook and the output's place: a rebuild changes nothing.
     rebuilt = executed_notebook(model_id="0b9e7c6d5a4f4e3d2c1b0a9f8e7d6c5b")
     normalise(rebuilt, "demo")

@@ -9,6 +9,8 @@ JupyterLab does not mark it modified:
 - the kernelspec is ``python3`` and ``language_info`` is what the kernel reports, as JupyterLab
   stores them;
 - no saved widget state, no timing metadata, execution counts 1, 2, 3, ...;
+- consecutive pieces of one stream joined (the kernel flushes a print's text and its newline
+  apart or together depending on load);
 - widget ids derived from the notebook's name and the output's place.
 """
 from __future__ import annotations
@@ -82,12 +84,26 @@ def normalise(notebook, name: str) -> None:
             continue
         count += 1
         cell.execution_count = count
+        cell.outputs = join_streams(cell.outputs)
         for position, output in enumerate(cell.outputs):
             if output.output_type == "execute_result":
                 output.execution_count = count
             view = output.get("data", {}).get(WIDGET_VIEW)
             if view is not None:
                 view["model_id"] = hashlib.md5(f"{name}:{index}:{position}".encode()).hexdigest()
+
+
+def join_streams(outputs: list) -> list:
+    """``outputs`` with each run of consecutive stream outputs of the same name made one."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (previous is not None and output.output_type == previous.output_type == "stream"
+                and output.name == previous.name):
+            previous.text += output.text
+        else:
+            joined.append(output)
+    return joined
 
 
 def build(paths: list, timeout: int = 600, log=print) -> list:
