@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +28,8 @@ def notebook_paths(paths: list) -> list:
 
 def check_arguments(paths: list, sanitize_with: str | None, pytest_args: list) -> list:
     """The pytest arguments of ``check``."""
-    return [*map(str, paths), "--nbval", "--nbval-current-env",
+    # rootdir: here, not a common folder of the notebooks and the (absolute) sanitize file
+    return [*map(str, paths), "--rootdir", os.getcwd(), "--nbval", "--nbval-current-env",
             "--nbval-sanitize-with", str(sanitize_with or environment.SANITIZE_FILE),
             "-p", "d2lrnn.notebooks.pytest_plugin", "--d2lrnn-env", "-p", "no:cacheprovider", *pytest_args]
 
@@ -39,19 +42,18 @@ def main(argv: list | None = None) -> int:
     check.add_argument("--sanitize-with", metavar="FILE",
                        help=f"nbval sanitize file (default: {environment.SANITIZE_FILE.name} shipped "
                             "with d2lrnn: wall-clock times, rates, speed ratios)")
-    check.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                       help="after --: more pytest arguments, e.g. -- -x --d2lrnn-margin 2")
+    check.epilog = "More pytest arguments go after --, e.g.: check notebooks/ -- -x --d2lrnn-margin 2"
     build = commands.add_parser("build", help=BUILD_HELP, description=BUILD_HELP)
     build.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
     build.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
     paths = notebook_paths(args.paths)
     if args.command == "check":
-        import pytest
-
-        extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
-        return int(pytest.main(check_arguments(paths, args.sanitize_with, extra)))
+        # A fresh interpreter: pytest imports (and may rewrite) the plugin itself.
+        return subprocess.call([sys.executable, "-m", "pytest", *check_arguments(paths, args.sanitize_with, pytest_args)])
     from .build import build as build_notebooks
 
     environment.apply(keep_thread_counts=False)
