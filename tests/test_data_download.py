@@ -255,3 +255,15 @@ def test_a_relative_variable_is_taken_from_the_directory_it_was_set_in(monkeypat
     monkeypatch.chdir(tmp_path / "notebooks")               # a kernel runs in the notebook's folder
     assert get_cache_dir() == str(tmp_path / "shared" / "data")
     assert get_cache_dir("given") == str(tmp_path / "notebooks" / "given")
+
+
+def test_pyproject_ships_every_packaged_file_in_the_wheel():
+    tomllib = pytest.importorskip("tomllib")
+    root = pathlib.Path(__file__).resolve().parent.parent
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for package, folder in (("d2lrnn.data", root / "d2lrnn" / "data" / "files"),
+                            ("d2lrnn.notebooks", root / "d2lrnn" / "notebooks")):
+        base = root.joinpath(*package.split("."))
+        shipped = {p for pattern in package_data[package] for p in base.glob(pattern)}
+        wanted = {p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
+        assert wanted <= shipped, sorted(str(p.relative_to(root)) for p in wanted - shipped)
