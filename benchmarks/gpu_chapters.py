@@ -8,10 +8,15 @@ written back: this only shows that every cell runs, and how long each chapter ta
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+
+def _strip_colours(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def run(path: Path) -> str:
@@ -36,7 +41,8 @@ def run(path: Path) -> str:
     try:
         client.execute()
     except Exception as error:  # report the failing cell and go on with the other chapters
-        return f"{path.name}: FAILED after {time.perf_counter() - start:.1f} s\n{str(error)[-3000:]}"
+        text = _strip_colours(str(error))  # the failing cell's source comes first, the traceback last
+        return f"{path.name}: FAILED after {time.perf_counter() - start:.1f} s\n{text[:2000]}\n[...]\n{text[-3000:]}"
     cells = sum(1 for c in notebook.cells if c.cell_type == "code" and c.execution_count is not None)
     return f"{path.name}: ok, {cells} code cells in {time.perf_counter() - start:.1f} s"
 

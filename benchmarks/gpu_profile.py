@@ -12,10 +12,14 @@ For each configuration (batch, steps, inputs, hidden) this times, with
 so that ``step - floor`` is what the element-wise work and the launches cost.
 
     python benchmarks/gpu_profile.py
+    python benchmarks/gpu_profile.py --cprofile c    # where the host time of one step goes
 """
 from __future__ import annotations
 
+import argparse
+import cProfile
 import os
+import pstats
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -29,21 +33,48 @@ CONFIGS = {"a": (1024, 32, 28, 32), "b": (32, 35, 28, 256), "c": (64, 100, 128, 
            "e": (64, 100, 128, 512)}
 
 
+def lstm_step(B: int, T: int, D: int, H: int):
+    """A closure running forward + backward of the fused LSTM on GPU data of this size."""
+    rng = np.random.default_rng(0)
+    tensors = [d2l.tensor(a.astype(np.float32), requires_grad=True, device="gpu") for a in (
+        rng.standard_normal((T, B, D)), np.zeros((B, H)), np.zeros((B, H)),
+        rng.standard_normal((D, 4 * H)) * 0.1, rng.standard_normal((H, 4 * H)) * 0.1, np.zeros(4 * H))]
+
+    def step() -> None:
+        y, h, c = lstm_sequence(*tensors)
+        (y * y).sum().backward()
+
+    return step
+
+
+def host_profile(key: str) -> None:
+    """cProfile of ten steps of configuration ``key``: the host-side cost of each call."""
+    step = lstm_step(*CONFIGS[key])
+    step()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(10):
+        step()
+    d2l.backend.cupy.cuda.Device().synchronize()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 def main() -> None:
     import cupy
     from cupyx.profiler import benchmark
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cprofile", choices=sorted(CONFIGS), help="profile the host side of one configuration")
+    args = parser.parse_args()
+    if args.cprofile:
+        host_profile(args.cprofile)
+        return
+
     print(f"{'config':<22} {'step ms':>9} {'floor ms':>9} {'launch ms':>10} {'step CPU ms':>12} {'step/floor':>11}")
     for key, (B, T, D, H) in CONFIGS.items():
+        step = lstm_step(B, T, D, H)
         rng = np.random.default_rng(0)
-        tensors = [d2l.tensor(a.astype(np.float32), requires_grad=True, device="gpu") for a in (
-            rng.standard_normal((T, B, D)), np.zeros((B, H)), np.zeros((B, H)),
-            rng.standard_normal((D, 4 * H)) * 0.1, rng.standard_normal((H, 4 * H)) * 0.1, np.zeros(4 * H))]
-
-        def step() -> None:
-            y, h, c = lstm_sequence(*tensors)
-            (y * y).sum().backward()
-
         x = cupy.asarray(rng.standard_normal((T * B, D + 1)), dtype=cupy.float32)
         w_in = cupy.asarray(rng.standard_normal((D + 1, 4 * H)), dtype=cupy.float32)
         w_h = cupy.asarray(rng.standard_normal((H, 4 * H)), dtype=cupy.float32)
