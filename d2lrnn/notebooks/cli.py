@@ -52,7 +52,8 @@ def main(argv: list | None = None) -> int:
 
     paths = notebook_paths(args.paths)
     if args.command == "check":
-        # A fresh interpreter: pytest imports (and may rewrite) the plugin itself.
+        # A fresh interpreter (pytest imports and may rewrite the plugin itself) that finds this d2lrnn.
+        environment.apply(keep_thread_counts=True)
         return subprocess.call([sys.executable, "-m", "pytest", *check_arguments(paths, args.sanitize_with, pytest_args)])
     from .build import build as build_notebooks
 
