@@ -30,6 +30,7 @@ from ..autograd import Tensor
 from ..nn import Module, Parameter
 from ..nn.module import _to_numpy  # Tensor, torch tensor or array -> NumPy, as load_state_dict accepts
 from . import initializers
+from .keras_tensor import any_keras_tensor
 
 # ------------------------------------------------------------------ unique names
 _name_counts: dict[str, int] = {}
@@ -315,6 +316,7 @@ class Layer(Module):
         if self.built:
             return
         _build_scope.names.append(self.name)
+        self._build_shape = input_shape  # what a summary of a subclassed model shows shapes from
         try:
             self.build(input_shape)
         finally:
@@ -326,7 +328,15 @@ class Layer(Module):
 
     def __call__(self, inputs: Any, *args: Any, initial_state: Any = None, mask: Any = None,
                  training: bool | None = None, **kwargs: Any) -> Any:
-        """Convert the inputs, build if needed, run ``call``, record penalties, attach the output mask."""
+        """Convert the inputs, build if needed, run ``call``, record penalties, attach the output mask.
+
+        On symbolic inputs (KerasTensors from ``Input``) the call is recorded instead (``node.py``).
+        """
+        if any_keras_tensor(inputs, args, initial_state, mask, kwargs):
+            from .node import symbolic_call  # node.py builds on this file
+            given = {"initial_state": initial_state, "mask": mask, "training": training}
+            return symbolic_call(self, (inputs, *args), {**{k: v for k, v in given.items() if v is not None},
+                                                          **kwargs})
         inputs = self._convert_inputs(inputs)
         mask = self._convert_mask(mask) if mask is not None else _mask_of_inputs(inputs)
         outer_depth, outer_training = _context.depth, _context.training
@@ -502,9 +512,11 @@ def _flatten_masks(masks: Any, outputs: Any) -> list:
 
 
 def _shape_of(inputs: Any) -> Any:
+    if isinstance(inputs, dict):
+        return {key: _shape_of(x) for key, x in inputs.items()}
     if isinstance(inputs, list):
-        return [tuple(x.shape) for x in inputs]
-    return tuple(inputs.shape)
+        return [_shape_of(x) for x in inputs]
+    return tuple(inputs.shape) if hasattr(inputs, "shape") else numpy.shape(inputs)
 
 
 def _mask_of_inputs(inputs: Any) -> Any:

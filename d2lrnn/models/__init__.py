@@ -5,6 +5,7 @@
 """
 from . import callbacks, losses, metrics
 from .callbacks import Callback, History
+from .functional import Model
 from .sequential import Sequential
 
-__all__ = ["Sequential", "History", "Callback", "callbacks", "losses", "metrics"]
+__all__ = ["Model", "Sequential", "History", "Callback", "callbacks", "losses", "metrics"]
