@@ -13,7 +13,7 @@ from .text_vectorization import TextVectorization
 from .keras_tensor import KerasTensor
 from .activation_layer import Activation
 from .lambda_layer import Lambda
-from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate,
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate,
                     dot, maximum, minimum, multiply, subtract)
 from .pooling import GlobalAveragePooling1D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
