@@ -20,7 +20,8 @@ import numpy
 from .. import backend, regularizers
 from ..autograd import Tensor
 from . import activations, initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from .layer import Layer
+from .weight import get_constraint, serialize_regularizer
 from .dropout_rnn_cell import DropoutRNNCell, clip_rate
 
 

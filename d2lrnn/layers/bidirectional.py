@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor, concat
-from .base import Layer, deserialize_layer, serialize_layer
+from .layer import Layer
+from .serialization import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 

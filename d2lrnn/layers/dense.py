@@ -6,7 +6,8 @@ from typing import Any
 from .. import regularizers
 from ..autograd import Tensor
 from . import activations, initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from .layer import Layer
+from .weight import get_constraint, serialize_regularizer
 
 
 class Dense(Layer):

@@ -7,7 +7,8 @@ from typing import Any
 from .. import backend, regularizers
 from ..autograd import Tensor
 from . import initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from .layer import Layer
+from .weight import get_constraint, serialize_regularizer
 
 
 class Embedding(Layer):

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy
 
-from .base import Layer
+from .layer import Layer
 
 
 class InputLayer(Layer):

@@ -18,7 +18,7 @@ import numpy
 from ..autograd import Tensor
 from ..nn.cell_equations import lstm_update
 from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
-from .base import serialize_regularizer
+from .weight import serialize_regularizer
 from .dropout_rnn_cell import dropped_copies, gate_blocks
 from .rnn import RNN
 

@@ -10,7 +10,7 @@ from typing import Any
 from ..autograd import Tensor
 from ..nn.cell_equations import rnn_update
 from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
-from .base import serialize_regularizer
+from .weight import serialize_regularizer
 from .rnn import RNN
 
 

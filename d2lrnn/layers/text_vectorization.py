@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy
 
 from ..autograd import Tensor
-from .base import Layer
+from .layer import Layer
 
 PADDING_TOKEN = ""
 OOV_TOKEN = "[UNK]"

@@ -17,7 +17,9 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor, no_grad
-from ..layers.base import Layer, deserialize_layer, mask_of, serialize_layer
+from ..layers.layer import Layer
+from ..layers.masks import mask_of
+from ..layers.serialization import deserialize_layer, serialize_layer
 from ..layers.input_layer import InputLayer
 from ..nn import SGD, Adam, RMSprop
 from ..training.progress_bar import FitProgress
