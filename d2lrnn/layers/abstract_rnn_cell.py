@@ -19,6 +19,7 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor
+from ..checks import is_int_at_least
 from .layer import Layer
 
 
@@ -63,7 +64,7 @@ def check_cell(cell: Any, where_used: str) -> None:
 def _valid_state_size(size: Any) -> bool:
     if isinstance(size, (list, tuple)):
         return len(size) > 0 and all(_valid_state_size(s) for s in size)
-    return isinstance(size, (int, numpy.integer)) and not isinstance(size, bool) and size > 0
+    return is_int_at_least(size, 1)
 
 
 class AbstractRNNCell(Layer):
