@@ -5,7 +5,7 @@ from typing import Any
 
 from ..autograd import Tensor
 from . import activations
-from .base import Layer
+from .layer import Layer
 
 
 class Activation(Layer):

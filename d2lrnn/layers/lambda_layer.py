@@ -5,7 +5,7 @@ import importlib
 from typing import Any, Callable
 
 from ..autograd import Tensor
-from .base import Layer
+from .layer import Layer
 
 
 class Lambda(Layer):

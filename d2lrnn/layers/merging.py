@@ -13,7 +13,7 @@ import numpy
 
 from ..autograd import Tensor, concat
 from ..autograd import maximum as elementwise_maximum
-from .base import Layer
+from .layer import Layer
 
 
 class Merge(Layer):

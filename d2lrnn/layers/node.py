@@ -23,7 +23,8 @@ from typing import Any
 import numpy
 
 from ..autograd import Tensor, no_grad
-from .base import Layer, attach_mask, mask_of
+from .layer import Layer
+from .masks import attach_mask, mask_of
 from .keras_tensor import KerasHistory, KerasTensor, flatten_structure, map_structure
 
 # Sizes given to unknown axes in the probes: batch axis first, then any other unknown axis. The

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy
 
 from ..autograd import Tensor
-from .base import Layer
+from .layer import Layer
 
 
 class RepeatVector(Layer):

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor
-from .base import Layer, _accepts, deserialize_layer, serialize_layer
+from .call_context import call_accepts
+from .layer import Layer
+from .serialization import deserialize_layer, serialize_layer
 
 
 class TimeDistributed(Layer):
@@ -37,7 +39,7 @@ class TimeDistributed(Layer):
         batch, steps = inputs.shape[:2]
         folded = inputs.reshape((batch * steps,) + tuple(inputs.shape[2:]))
         kwargs = {"training": training}
-        if mask is not None and _accepts(type(self.layer).call, "mask"):
+        if mask is not None and call_accepts(type(self.layer).call, "mask"):
             kwargs["mask"] = mask.reshape(-1)
         outputs = self.layer(folded, **kwargs)
         return outputs.reshape((batch, steps) + tuple(outputs.shape[1:]))

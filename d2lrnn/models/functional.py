@@ -37,7 +37,10 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor
-from ..layers.base import Layer, attach_mask, deserialize_layer, serialize_layer, unique_name
+from ..layers.layer import Layer
+from ..layers.masks import attach_mask
+from ..layers.naming import unique_name
+from ..layers.serialization import deserialize_layer, serialize_layer
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor, flatten_structure, map_structure
 from ..layers.node import Node, flatten_shapes, inbound_nodes, node_of
