@@ -17,6 +17,7 @@ Losses, metrics and History keys follow Keras 3: with several outputs each outpu
 """
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -31,6 +32,7 @@ from ..nn import SGD, Adam, RMSprop
 from ..training.progress_bar import FitProgress
 from . import losses as losses_module
 from . import metrics as metrics_module
+from . import saving
 from .callbacks import Callback, CallbackList, History
 from .data_adapter import (ArrayData, IterableData, as_structure, class_weights_to_sample_weights, is_batch_iterable,
                            per_output, unwrap_single)
@@ -65,6 +67,13 @@ class TrainableModel(Layer):
     history: History | None = None
     _optimizer_spec: Any = None
     _output_specs: list[OutputSpec] | None = None
+    _compile_args: dict | None = None
+    _first_call_inputs: Any = None  # shapes and dtypes of the first call's inputs, for load_model
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._first_call_inputs is None:
+            self._first_call_inputs = saving.describe_inputs(inputs)
+        return super().__call__(inputs, *args, **kwargs)
 
     @property
     def output_names(self) -> list[str]:  # pragma: no cover - every model defines it
@@ -90,6 +99,7 @@ class TrainableModel(Layer):
                 the shapes, as Keras does) or callables (y_true, y_pred) -> per-sample array. With
                 several outputs: a list with one entry (a metric or a list) per output, or a dict.
         """
+        self._compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         optimizer = _check_optimizer(optimizer)
         names = list(self.output_names)
         loss_list = _losses_per_output(loss, names)
@@ -214,7 +224,8 @@ class TrainableModel(Layer):
             first_x = None
         self.stop_training = False
         history = History()
-        callback_list = CallbackList([history] + list(callbacks or []), model=self,
+        # History comes last, as in Keras, so it records what other callbacks add (e.g. learning_rate).
+        callback_list = CallbackList(list(callbacks or []) + [history], model=self,
                                      params={"verbose": verbose, "epochs": epochs, "steps": steps})
         if initial_epoch >= epochs:
             self.history = history
@@ -222,6 +233,7 @@ class TrainableModel(Layer):
         if first_x is not None:
             self._build_for_training(first_x)
         callback_list.on_train_begin()
+        logs: dict = {}
         with FitProgress(epochs, steps or 1, verbose, initial_epoch) as progress:
             for epoch in range(initial_epoch, epochs):
                 callback_list.on_epoch_begin(epoch)
@@ -247,11 +259,11 @@ class TrainableModel(Layer):
                 if validation_data is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluation(validation_data, validation_batch_size, callback_list)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                progress.on_epoch_end(epoch, logs)
                 callback_list.on_epoch_end(epoch, logs)
+                progress.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-        callback_list.on_train_end()
+        callback_list.on_train_end(logs)
         self.history = history
         return history
 
@@ -400,32 +412,18 @@ class TrainableModel(Layer):
         return joined if isinstance(structure, (list, tuple)) else joined[0]
 
     # --------------------------------------------------------- state and weights
-    def save_weights(self, path: str) -> None:
-        """Write every weight, in ``weights`` order, to a NumPy ``.npz`` file."""
-        if not str(path).endswith(".npz"):
-            raise ValueError(f"save_weights: the file name must end in '.npz', got {path!r}")
-        weights = self.weights
-        arrays = {f"weight_{i}": backend.to_numpy(w.data) for i, w in enumerate(weights)}
-        arrays["paths"] = numpy.array([w.path for w in weights], dtype=str)
-        numpy.savez(path, **arrays)
+    def save(self, filepath: str | os.PathLike, overwrite: bool = True) -> None:
+        """Write the whole model (config, weights, compile arguments when they are names) to one zip file at
+        exactly ``filepath``; ``models.load_model(filepath)`` rebuilds it. See ``models.saving``."""
+        saving.save_model(self, filepath, overwrite)
 
-    def load_weights(self, path: str) -> None:
-        """Read a file written by ``save_weights`` into this (built) model, checking count and shapes."""
-        if self._needs_data_to_build():
-            raise ValueError(f"load_weights: model '{self.name}' is not built yet; give it an Input(shape) or call "
-                             "it on data first, so that its weights exist")
-        with numpy.load(path) as f:
-            paths = list(f["paths"])
-            arrays = [f[f"weight_{i}"] for i in range(len(paths))]
-        own = self.weights
-        if len(arrays) != len(own):
-            raise ValueError(f"load_weights: {path} holds {len(arrays)} weights {paths}, the model has {len(own)} "
-                             f"{[w.path for w in own]}")
-        for w, array, saved_path in zip(own, arrays, paths):
-            if array.shape != w.shape:
-                raise ValueError(f"load_weights: weight '{w.path}' has shape {w.shape}, but the file's "
-                                 f"'{saved_path}' has shape {array.shape}")
-        self.set_weights(arrays)
+    def save_weights(self, filepath: str | os.PathLike, overwrite: bool = True) -> None:
+        """Write every weight, in ``weights`` order, to a NumPy ``.npz`` archive at exactly ``filepath``."""
+        saving.save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath: str | os.PathLike) -> None:
+        """Read a file written by ``save_weights`` (or ``save``) into this built model, checking count and shapes."""
+        saving.load_weights(self, filepath)
 
     def reset_states(self) -> None:
         """Zero the states of every stateful layer (Keras 3 dropped this method; it loops over the layers)."""
