@@ -44,13 +44,13 @@ from ..layers.serialization import deserialize_layer, serialize_layer
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor, flatten_structure, map_structure
 from ..layers.node import Node, flatten_shapes, inbound_nodes, node_of
-from .sequential import Sequential
 from .summary import format_shape, summary_text
+from .trainer import TrainableModel
 
 KERAS_TENSOR_TAG = "__keras_tensor__"
 
 
-class Model(Layer):
+class Model(TrainableModel):
     """A functional model ``Model(inputs, outputs, name=None)``, or the base of a subclassed model.
 
     Args:
@@ -76,7 +76,6 @@ class Model(Layer):
         if functional and kwargs.get("name") is None:
             kwargs["name"] = unique_name("functional")
         super().__init__(**kwargs)
-        self._init_training_state()
         self._inputs_structure: Any = None
         self._outputs_structure: Any = None
         self.inputs: list[KerasTensor] | None = None
@@ -86,15 +85,6 @@ class Model(Layer):
         self._last_output_count = 1
         if functional:
             self._init_graph(inputs, outputs)
-
-    def _init_training_state(self) -> None:
-        self.optimizer: Any = None
-        self._optimizer_spec: Any = None
-        self.loss: Any = None
-        self._metric_names: list[Any] = []
-        self.stop_training = False
-        self.history: Any = None
-        self._output_shapes: list[Any] = []
 
     def _init_graph(self, inputs: Any, outputs: Any) -> None:
         for argument, structure in (("inputs", inputs), ("outputs", outputs)):
@@ -132,6 +122,12 @@ class Model(Layer):
 
     def _sublayers(self) -> Any:
         return iter(self.layers)
+
+    @property
+    def single_input(self) -> bool:
+        """Whether the model takes one array (not a list or dict of inputs): a list given as data is then
+        that one array."""
+        return self.is_functional and not isinstance(self._inputs_structure, (list, tuple, dict))
 
     @property
     def output_names(self) -> list[str]:
@@ -372,22 +368,6 @@ class Model(Layer):
         inputs = _map_endpoints(endpoint, config["input_layers"])
         outputs = _map_endpoints(endpoint, config["output_layers"])
         return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
-
-    # ---------------------------------------------------------------- training
-    # compile / fit / evaluate / predict and the weights files are Sequential's for now (one input,
-    # one output); they move to a trainer base class shared by both models.
-    compile = Sequential.compile
-    fit = Sequential.fit
-    evaluate = Sequential.evaluate
-    predict = Sequential.predict
-    reset_states = Sequential.reset_states
-    save_weights = Sequential.save_weights
-    load_weights = Sequential.load_weights
-    _ensure_compiled = Sequential._ensure_compiled
-    _make_optimizer = Sequential._make_optimizer
-    _train_step = Sequential._train_step
-    _apply_constraints = Sequential._apply_constraints
-    _run_evaluation = Sequential._run_evaluation
 
     def __repr__(self) -> str:
         kind = "functional" if self.is_functional else "subclassed"
