@@ -2,8 +2,10 @@
 
 Each takes a list of inputs (``layers.Add()([a, b])``), or its lowercase function form does the same
 in one call (``layers.add([a, b])``). Element-wise merges broadcast axes of size 1 (NumPy's rule,
-the batch axis included); their output mask is the AND of the input masks that exist. Everything
-is written with the engine's primitive ops, so gradients flow to every input.
+the batch axis included). Masks follow Keras 3: the output has a mask only when every input has
+one, and it is their OR; ``Multiply``, ``Maximum`` and ``Minimum`` also keep masked entries of one
+input out of the result (Keras's rule), while ``Add``, ``Subtract`` and ``Average`` combine the values
+as they are. Everything is written with the engine's primitive ops, so gradients flow to every input.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import Any, Sequence
 
 import numpy
 
-from ..autograd import Tensor, concat
+from .. import backend
+from ..autograd import Tensor, concat, where
 from ..autograd import maximum as elementwise_maximum
 from .layer import Layer
 
@@ -45,28 +48,47 @@ class Merge(Layer):
             result = _broadcast_shapes(result, shape, shapes)
         return result
 
-    def call(self, inputs: Sequence[Tensor]) -> Tensor:
+    def call(self, inputs: Sequence[Tensor], mask: Any = None) -> Tensor:
         self.compute_output_shape([tuple(x.shape) for x in inputs])
-        return self._merge(list(inputs))
+        masks = list(mask) if isinstance(mask, (list, tuple)) else [None] * len(inputs)
+        return self._merge(list(inputs), [None if m is None else _broadcast_mask(m, x) for m, x in zip(masks, inputs)])
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:  # pragma: no cover - abstract
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        """The AND of the input masks that exist (None if none does)."""
-        masks = [m for m in (mask or []) if m is not None]
-        if not masks:
+        """The OR of the input masks when every input has one, else None."""
+        if not mask or any(m is None for m in mask):
             return None
-        result = masks[0]
-        for m in masks[1:]:
-            result = result & m
+        result = mask[0]
+        for m in mask[1:]:
+            result = result | m
         return result
+
+
+def _broadcast_mask(mask: Any, x: Tensor) -> Any:
+    """A (batch, time) mask spread over the features of ``x`` (B, T, D)."""
+    return backend.get_array_module(mask).broadcast_to(mask[..., None], x.shape) if mask.ndim < x.ndim else mask
+
+
+def _merge_or_masked(inputs: list[Tensor], masks: list, op: Any) -> Tensor:
+    """Keras's rule for Maximum and Minimum: an input's masked entries take the running result's
+    value (and the running result's masked entries the input's), so masked values never win."""
+    output, output_mask = inputs[0], masks[0]
+    for x, m in zip(inputs[1:], masks[1:]):
+        if m is not None:
+            x = where(m, x, output)
+        if output_mask is not None:
+            output = where(output_mask, output, x)
+        output_mask = output_mask | m if m is not None and output_mask is not None else None
+        output = op(output, x)
+    return output
 
 
 class Add(Merge):
     """Sum of the inputs: ``Add()([a, b, c]) = a + b + c``."""
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
         result = inputs[0]
         for x in inputs[1:]:
             result = result + x
@@ -78,45 +100,47 @@ class Subtract(Merge):
 
     min_inputs = max_inputs = 2
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
         return inputs[0] - inputs[1]
 
 
 class Multiply(Merge):
-    """Element-wise product of the inputs."""
+    """Element-wise product of the inputs. Masked entries of an input count as 1; when every input
+    has a mask, entries outside the OR of the masks are 0 (Keras's rule)."""
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
-        result = inputs[0]
-        for x in inputs[1:]:
-            result = result * x
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
+        result = None
+        for x, m in zip(inputs, masks):
+            if m is not None:
+                x = where(m, x, 1.0)
+            result = x if result is None else result * x
+        if all(m is not None for m in masks):
+            union = masks[0]
+            for m in masks[1:]:
+                union = union | m
+            result = where(union, result, 0.0)
         return result
 
 
 class Average(Merge):
     """Element-wise mean of the inputs."""
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
-        return Add._merge(self, inputs) / float(len(inputs))
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
+        return Add._merge(self, inputs, masks) / float(len(inputs))
 
 
 class Maximum(Merge):
     """Element-wise maximum of the inputs (the gradient goes to the larger one)."""
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
-        result = inputs[0]
-        for x in inputs[1:]:
-            result = elementwise_maximum(result, x)
-        return result
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
+        return _merge_or_masked(inputs, masks, elementwise_maximum)
 
 
 class Minimum(Merge):
     """Element-wise minimum of the inputs: -max(-a, -b)."""
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
-        result = -inputs[0]
-        for x in inputs[1:]:
-            result = elementwise_maximum(result, -x)
-        return -result
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
+        return _merge_or_masked(inputs, masks, lambda a, b: -elementwise_maximum(-a, -b))
 
 
 class Concatenate(Merge):
@@ -151,7 +175,7 @@ class Concatenate(Merge):
                     result[i] = b
         return tuple(result)
 
-    def _merge(self, inputs: list[Tensor]) -> Tensor:
+    def _merge(self, inputs: list[Tensor], masks: list) -> Tensor:
         return concat(inputs, axis=self.axis)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:

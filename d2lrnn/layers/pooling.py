@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Tensor
+from ..autograd import Tensor, where
 from .layer import Layer
 
 
@@ -38,7 +38,8 @@ class GlobalAveragePooling1D(Layer):
             raise ValueError(f"mask: layer '{self.name}' expects a mask of shape (batch, time) = "
                              f"{tuple(inputs.shape[:2])}, got shape {tuple(mask.shape)}")
         weights = Tensor(mask[:, :, None], dtype=inputs.dtype, device=inputs.device)
-        return (inputs * weights).sum(axis=1, keepdims=self.keepdims) / weights.sum(axis=1, keepdims=self.keepdims)
+        kept = where(mask[:, :, None], inputs, 0.0)  # not a product: a nan at a padded step stays out
+        return kept.sum(axis=1, keepdims=self.keepdims) / weights.sum(axis=1, keepdims=self.keepdims)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
