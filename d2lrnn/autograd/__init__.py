@@ -1,4 +1,5 @@
 """The autograd engine: Tensor, the Function rule, primitive ops, composites, gradcheck."""
+from . import tensor_methods  # noqa: F401  (puts the op-running methods on Tensor before anything runs)
 from .creation import (arange, as_numpy, as_tensor, full, normal, ones, ones_like, rand, randn, randn_like, tensor,
                        zeros, zeros_like)
 from .function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
+from .tensor import Tensor
 
 _grad_enabled = True
 
@@ -260,6 +261,3 @@ def _is_fresh(g: Any, received: Any, returned: tuple) -> bool:
 def _empty_slots(fn: Function) -> list:
     """One place per output of ``fn`` for the gradient it will receive."""
     return [None] if fn.out_meta is None else [None] * len(fn.out_meta)
-
-
-from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into Function.apply)
