@@ -93,7 +93,7 @@ class TrainableModel(Layer):
                 'sparse_categorical_crossentropy', 'mse', 'mae'), a ``losses.Loss`` such as
                 ``BinaryCrossentropy(from_logits=True)``, or a callable (y_true, y_pred) -> per-sample Tensor.
                 With several outputs: one loss for all, a list with one per output, or a dict by
-                output name (None or a missing name: that output is not trained).
+                output name with every name (None: that output is not trained).
             loss_weights: with several outputs, a list or dict of floats: the total loss is
                 ``sum(weight * output loss)``; default 1 each.
             metrics: a list of names ('accuracy' picks binary, categorical or sparse accuracy from
@@ -546,7 +546,11 @@ def _losses_per_output(loss: Any, names: list[str]) -> list:
         unknown = [key for key in loss if key not in names]
         if unknown:
             raise ValueError(f"loss: unknown output names {unknown}; the model's outputs are {names}")
-        entries = [loss.get(name) for name in names]
+        missing = [name for name in names if name not in loss]
+        if missing:
+            raise ValueError(f"loss: expected keys {names} in the loss dict (as Keras does), got {list(loss)}; give "
+                             "None for an output that is not trained")
+        entries = [loss[name] for name in names]
     elif isinstance(loss, (list, tuple)):
         if len(loss) != len(names):
             raise ValueError(f"loss: expected one loss per output {names} ({len(names)}), got a list of {len(loss)}")
