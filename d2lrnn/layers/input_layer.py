@@ -45,8 +45,7 @@ class InputLayer(Layer):
         self.input_dtype = dtype_name(dtype)
         self.built = True
         # The tensor this layer stands for: Input(...) returns it, a Model starts from it.
-        self.output = KerasTensor(self.batch_shape, self.input_dtype, name=name)
-        Node(self, (), {}, self.output)
+        Node(self, (), {}, KerasTensor(self.batch_shape, self.input_dtype, name=name))  # self.output
 
     @property
     def shape(self) -> tuple:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy
 
-_tensor_count = [0]
+from .naming import unique_name
 
 
 class KerasHistory(NamedTuple):
@@ -29,7 +29,8 @@ class KerasTensor:
     Attributes:
         shape: tuple with the batch axis first; None marks a size not known before the data.
         dtype: numpy dtype name ('float32', 'int32', 'bool', ...).
-        name: 'keras_tensor', 'keras_tensor_1', ... unless given (Input(name=...) names its tensor).
+        name: 'keras_tensor', 'keras_tensor_1', ... unless given (Input(name=...) names its tensor);
+            ``layers.clear_session()`` restarts the count, as Keras's does.
         mask_ndim: the number of leading axes a mask covers (2 for a (batch, time) mask), or None
             when no mask travels with this tensor.
     """
@@ -38,11 +39,7 @@ class KerasTensor:
                  history: KerasHistory | None = None, mask_ndim: int | None = None) -> None:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtype_name(dtype)
-        if name is None:
-            count = _tensor_count[0]
-            _tensor_count[0] += 1
-            name = "keras_tensor" if count == 0 else f"keras_tensor_{count}"
-        self.name = name
+        self.name = name if name is not None else unique_name("keras_tensor")
         self._keras_history = history
         self.mask_ndim = mask_ndim
 

@@ -262,6 +262,24 @@ class Layer(Module):
         """The mask of the output: the input mask for layers that support masking, else None."""
         return mask if self.supports_masking else None
 
+    @property
+    def input(self) -> Any:
+        """The KerasTensor(s) of the first symbolic call (a list when there were several)."""
+        return self._first_node_tensors("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        """The output KerasTensor(s) of the first symbolic call (a list when there were several)."""
+        return self._first_node_tensors("output_tensors", "output")
+
+    def _first_node_tensors(self, attribute: str, what: str) -> Any:
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}. "
+                                 "(Call it on layers.Input(...) tensors; calls on data keep no symbolic tensors.)")
+        values = getattr(nodes[0], attribute)
+        return values[0] if len(values) == 1 else list(values)
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (None for unknown sizes, e.g. the batch)."""
         raise NotImplementedError(f"{type(self).__name__} does not define compute_output_shape()")
