@@ -45,3 +45,14 @@ def _seeded():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def keras_torch():
+    """Keras 3 on the torch backend, the oracle of the tests marked ``keras``."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    if keras.backend.backend() != "torch":
+        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
+    return keras

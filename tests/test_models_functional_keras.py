@@ -6,8 +6,6 @@ TimeDistributed), builds it once with ``d2lrnn.layers`` and once with ``keras.la
 Keras weights over layer by layer, and compares the outputs (1e-5), one SGD step on the same loss,
 the summary totals and a config round trip. Skipped when Keras is absent.
 """
-import os
-
 import numpy as np
 import pytest
 
@@ -20,14 +18,9 @@ BATCH, STEPS, WIDTH, VOCAB = 3, 5, 4, 9
 LEARNING_RATE = 0.1
 
 
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras as keras_module
-
-    if keras_module.backend.backend() != "torch":
-        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
-    return keras_module
+@pytest.fixture
+def keras(keras_torch):
+    return keras_torch
 
 
 class Library:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy
 
+from .. import backend
 from ..autograd import Tensor, no_grad
 from .layer import Layer
 from .masks import attach_mask, mask_of
@@ -140,7 +141,7 @@ def probe_value(tensor: KerasTensor, sizes: tuple) -> Any:
                   for i, d in enumerate(tensor.shape))
     if tensor.dtype == "string":
         return numpy.full(shape, "a", dtype=object)
-    value = Tensor(numpy.ones(shape, dtype=tensor.dtype))
+    value = Tensor(numpy.ones(shape, dtype=tensor.dtype), device=backend.default_device())
     if tensor.has_mask:
         attach_mask(value, numpy.ones(shape[:tensor.mask_ndim], dtype=bool))
     return value
