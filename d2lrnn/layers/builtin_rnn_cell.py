@@ -12,10 +12,11 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..checks import check_positive_int
-from . import activations, initializers
+from . import activations
 from .abstract_rnn_cell import AbstractRNNCell
 from .dropout_rnn_cell import DropoutRNNCell, clip_rate
 from .weight import set_weight_options, weight_options_config
+
 
 def constructor_arguments(local_variables: dict, leaving_out: tuple = ()) -> dict:
     """A constructor's arguments by name, from ``locals()`` taken on its first line: without
