@@ -19,7 +19,7 @@ from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import gru_blend, gru_gates
 from .builtin_rnn import BuiltinRNN
-from .builtin_rnn_cell import BuiltinRNNCell
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
 from .dropout_rnn_cell import gate_blocks, gate_inputs, per_gate
 
 
@@ -37,15 +37,8 @@ class GRUCell(BuiltinRNNCell):
                  kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
                  kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, reset_after: bool = True,
-                 seed: int | None = None, **kwargs: Any) -> None:
-        implementation = kwargs.pop("implementation", 2)
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                         seed=seed, **kwargs)
+                 seed: int | None = None, implementation: int = 2, **kwargs: Any) -> None:
+        super().__init__(**constructor_arguments(locals(), leaving_out=("reset_after", "implementation")))
         self.reset_after = bool(reset_after)
         self.set_implementation(implementation, gates=3)
         self.state_size = self.units
@@ -126,17 +119,5 @@ class GRU(BuiltinRNN):
                  seed: int | None = None, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, reset_after: bool = True,
                  use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = GRUCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="gru_cell",
-            implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(GRUCell, constructor_arguments(locals()))
 

@@ -19,7 +19,7 @@ from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import lstm_update
 from .builtin_rnn import BuiltinRNN
-from .builtin_rnn_cell import BuiltinRNNCell
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
 from .dropout_rnn_cell import gate_blocks, gate_inputs
 
 
@@ -40,15 +40,8 @@ class LSTMCell(BuiltinRNNCell):
                  unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 seed: int | None = None, **kwargs: Any) -> None:
-        implementation = kwargs.pop("implementation", 2)
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                         seed=seed, **kwargs)
+                 seed: int | None = None, implementation: int = 2, **kwargs: Any) -> None:
+        super().__init__(**constructor_arguments(locals(), leaving_out=("unit_forget_bias", "implementation")))
         self.unit_forget_bias = bool(unit_forget_bias)
         self.set_implementation(implementation, gates=4)
         self.state_size = [self.units, self.units]
@@ -109,17 +102,5 @@ class LSTM(BuiltinRNN):
                  recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = LSTMCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="lstm_cell",
-            implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(LSTMCell, constructor_arguments(locals()))
 

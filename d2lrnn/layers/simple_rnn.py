@@ -12,7 +12,7 @@ from ..autograd import Tensor
 from ..nn.cell_equations import rnn_update
 from . import activations
 from .builtin_rnn import BuiltinRNN
-from .builtin_rnn_cell import BuiltinRNNCell
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
 
 
 class SimpleRNNCell(BuiltinRNNCell):
@@ -30,12 +30,7 @@ class SimpleRNNCell(BuiltinRNNCell):
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  seed: int | None = None, **kwargs: Any) -> None:
-        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        super().__init__(**constructor_arguments(locals()))
         self.state_size = self.units
 
     def build(self, input_shape: tuple) -> None:
@@ -99,15 +94,5 @@ class SimpleRNN(BuiltinRNN):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed: int | None = None,
                  use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = SimpleRNNCell(
-            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="simple_rnn_cell")
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(SimpleRNNCell, constructor_arguments(locals()))
 
