@@ -248,3 +248,13 @@ def test_the_saved_first_call_builds_a_lazy_subclassed_model(rng, tmp_path):
     for mine, theirs in zip(loaded.predict([xa, xb]), model.predict([xa, xb])):
         np.testing.assert_array_equal(mine, theirs)
     assert saving.describe_inputs({"a": xa}) == {"dict": {"a": {"shape": [10, 3], "dtype": "<f4"}}}
+
+
+def test_a_lazy_stateful_model_is_rebuilt_with_its_batch_size(rng, tmp_path):
+    x = rng.normal(size=(4, 5, 2)).astype("float32")
+    model = models.Sequential([layers.SimpleRNN(3, stateful=True), layers.Dense(1)])
+    model.predict(x, batch_size=4)
+    model.save(str(tmp_path / "m.keras"))
+    loaded = models.load_model(str(tmp_path / "m.keras"))
+    model.reset_states()
+    np.testing.assert_array_equal(loaded.predict(x, batch_size=4), model.predict(x, batch_size=4))

@@ -280,18 +280,24 @@ def _is_array_like(value: Any) -> bool:
     return isinstance(value, (Tensor, numpy.ndarray)) or backend.is_gpu_array(value)
 
 
-def _zeros_like_description(description: dict) -> Any:
+def _zeros_like_description(description: dict, batch_size: int | None) -> Any:
+    """Zeros of the described shapes (with ``batch_size`` samples unless None: the saved count)."""
     if "dict" in description:
-        return {key: _zeros_like_description(value) for key, value in description["dict"].items()}
+        return {key: _zeros_like_description(value, batch_size) for key, value in description["dict"].items()}
     if "list" in description:
-        return [_zeros_like_description(value) for value in description["list"]]
-    return numpy.zeros(description["shape"], dtype=numpy.dtype(description["dtype"]))
+        return [_zeros_like_description(value, batch_size) for value in description["list"]]
+    shape = list(description["shape"])
+    if batch_size is not None and shape:
+        shape[0] = batch_size
+    return numpy.zeros(shape, dtype=numpy.dtype(description["dtype"]))
 
 
 def _build_from_description(model: Any, description: dict) -> None:
-    """Build a model that builds on its first call by calling it once on zeros of the saved shapes."""
+    """Build a model that builds on its first call by calling it once on zeros of the saved shapes:
+    one sample, or the saved batch size when a stateful layer needs it."""
+    stateful = any(getattr(layer, "stateful", False) for layer in model._flatten_layers())
     with no_grad():
-        model(_zeros_like_description(description))
+        model(_zeros_like_description(description, None if stateful else 1))
     model.reset_states()
 
 
