@@ -5,7 +5,6 @@ change the learning rate, save). Then each callback runs inside a real ``fit``.
 import csv
 import inspect
 import math
-import os
 
 import numpy as np
 import pytest
@@ -20,16 +19,6 @@ from d2lrnn.models import callbacks
 @pytest.fixture(autouse=True)
 def _fresh_names():
     layers.clear_session()
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras as keras_module
-
-    if keras_module.backend.backend() != "torch":
-        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
-    return keras_module
 
 
 class Optimizer:

@@ -206,25 +206,20 @@ def damaged_copies(path, tmp_path):
     return paths
 
 
-def test_damaged_or_foreign_model_files_raise_a_clear_error(tmp_path):
+@pytest.mark.parametrize("kind", ["model", "weights"])
+def test_damaged_or_foreign_files_raise_a_clear_error(tmp_path, kind):
     model = recurrent_stack()
-    model.save(str(tmp_path / "good.keras"))
-    for name, path in damaged_copies(tmp_path / "good.keras", tmp_path).items():
-        with pytest.raises(ValueError, match=f"load_model: '{path}' is not a d2lrnn model file"):
-            models.load_model(str(path))
-        with pytest.raises(ValueError, match=f"load_weights: '{path}' is not a d2lrnn"):
-            model.load_weights(str(path))
-    with pytest.raises(FileNotFoundError, match="missing.keras"):
-        models.load_model(str(tmp_path / "missing.keras"))
-
-
-def test_damaged_weights_files_raise_a_clear_error(tmp_path):
-    model = recurrent_stack()
-    model.save_weights(str(tmp_path / "good.weights"))
-    for name, path in damaged_copies(tmp_path / "good.weights", tmp_path).items():
+    good = tmp_path / "good"
+    model.save(str(good)) if kind == "model" else model.save_weights(str(good))
+    for path in damaged_copies(good, tmp_path).values():
+        if kind == "model":
+            with pytest.raises(ValueError, match=f"load_model: '{path}' is not a d2lrnn model file"):
+                models.load_model(str(path))
         # a zip that claims to be a model file is reported as a damaged model file
         with pytest.raises(ValueError, match=f"load_weights: '{path}' is not a d2lrnn (weights|model) file"):
             model.load_weights(str(path))
+    with pytest.raises(FileNotFoundError, match="missing.keras"):
+        models.load_model(str(tmp_path / "missing.keras"))
 
 
 def test_a_config_that_json_cannot_store_fails_on_save_naming_the_model(tmp_path):

@@ -4,7 +4,6 @@ sample and class weights, iterables of batches, initial_epoch, validation data, 
 Keras 3 (torch backend) is the oracle: the same two-input, two-output model built with its functional
 API gets our weights, and its History keys, evaluate values and one SGD step are compared with ours.
 """
-import os
 import warnings
 
 import numpy as np
@@ -19,16 +18,6 @@ from _two_io_model import TwoInTwoOut, data
 @pytest.fixture(autouse=True)
 def _fresh_names():
     layers.clear_session()
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras as keras_module
-
-    if keras_module.backend.backend() != "torch":
-        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
-    return keras_module
 
 
 def built_pair(keras, rng, n=10):
