@@ -253,3 +253,22 @@ def test_a_lazy_stateful_model_is_rebuilt_with_its_batch_size(rng, tmp_path):
     loaded = models.load_model(str(tmp_path / "m.keras"))
     model.reset_states()
     np.testing.assert_array_equal(loaded.predict(x, batch_size=4), model.predict(x, batch_size=4))
+
+
+@pytest.mark.keras
+def test_keras_weights_h5_files_load_with_equal_predictions(keras, rng, tmp_path):
+    pytest.importorskip("h5py")
+    x = tokens(rng)
+    theirs = keras.Sequential([keras.Input((7,), dtype="int32"), keras.layers.Embedding(30, 8, mask_zero=True),
+                               keras.layers.Bidirectional(keras.layers.LSTM(5, return_sequences=True)),
+                               keras.layers.Dropout(0.3), keras.layers.GRU(4, reset_after=False),
+                               keras.layers.Dense(3, activation="softmax")])
+    path = str(tmp_path / "k.weights.h5")
+    theirs.save_weights(path)
+    ours = recurrent_stack()
+    ours.load_weights(path)
+    np.testing.assert_allclose(ours.predict(x), keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
+                               rtol=1e-5, atol=1e-6)
+    wrong = models.Sequential([layers.Input((7,), dtype="int32"), layers.Embedding(30, 8), layers.GRU(4)])
+    with pytest.raises(ValueError, match="load_weights: .*no weights for layer 'gru'|layers/gru"):
+        wrong.load_weights(path)

@@ -31,6 +31,7 @@ import numpy
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..layers.base import LAYER_CLASSES
+from . import keras_weights
 
 MODEL_FORMAT = "d2lrnn-model"
 WEIGHTS_FORMAT = "d2lrnn-weights"
@@ -212,8 +213,16 @@ def assign_weights(model: Any, stored: dict, path: str, method: str) -> None:
 
 
 def load_weights(model: Any, path: str | os.PathLike) -> None:
-    """Read a file written by ``save_weights`` (or ``save``) into ``model``, checking count and shapes."""
+    """Read a file written by ``save_weights`` (or ``save``), or a Keras 3 ``.weights.h5`` file (needs
+    h5py), into ``model``, checking count and shapes."""
     path = os.fspath(path)
+    _check_exists(path)
+    if keras_weights.is_hdf5_file(path):
+        if model._needs_data_to_build():
+            raise ValueError(f"load_weights: model '{model.name}' is not built yet; give it an Input(shape) or "
+                             "call it on data first, so that its weights exist")
+        model.set_weights(keras_weights.read_keras_weights(model, path))
+        return
     stored = _read_weights_file(path)
     if model._needs_data_to_build():
         raise ValueError(f"load_weights: model '{model.name}' is not built yet; give it an Input(shape) or call "
