@@ -27,7 +27,7 @@ import numpy
 from .. import backend
 from ..checks import check_non_negative_int, check_positive_int
 from ..autograd import Tensor, no_grad
-from ..layers.base import Layer, mask_of
+from ..layers import Layer, mask_of
 from ..nn import SGD, Adam, RMSprop
 from ..training.progress_bar import FitProgress
 from . import losses as losses_module
