@@ -47,12 +47,12 @@ def rng():
     return np.random.default_rng(0)
 
 
-@pytest.fixture(scope="session")
-def keras_torch():
-    """Keras 3 on the torch backend, the oracle of the tests marked ``keras``."""
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 on its torch backend, the oracle of the tests marked ``keras``."""
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras
+    import keras as keras_module
 
-    if keras.backend.backend() != "torch":
+    if keras_module.backend.backend() != "torch":
         pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
-    return keras
+    return keras_module

@@ -18,11 +18,6 @@ BATCH, STEPS, WIDTH, VOCAB = 3, 5, 4, 9
 LEARNING_RATE = 0.1
 
 
-@pytest.fixture
-def keras(keras_torch):
-    return keras_torch
-
-
 class Library:
     """The names a graph builder needs, from d2lrnn or from Keras; records the layers it makes."""
 

@@ -4,7 +4,6 @@ sample and class weights, iterables of batches, initial_epoch, validation data, 
 Keras 3 (torch backend) is the oracle: the same two-input, two-output model built with its functional
 API gets our weights, and its History keys, evaluate values and one SGD step are compared with ours.
 """
-import os
 import warnings
 
 import numpy as np
@@ -19,16 +18,6 @@ from _two_io_model import TwoInTwoOut, data
 @pytest.fixture(autouse=True)
 def _fresh_names():
     layers.clear_session()
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras as keras_module
-
-    if keras_module.backend.backend() != "torch":
-        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
-    return keras_module
 
 
 def built_pair(keras, rng, n=10):
@@ -339,3 +328,26 @@ def test_single_output_bad_data_names_the_argument(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, list(y), verbose=0)  # a list of labels is one array for a one-output model
+
+
+def test_class_weights_apply_to_batches_of_an_iterable_and_validation_takes_sample_weights(rng):
+    x = rng.normal(size=(8, 2)).astype("float32")
+    y = rng.integers(0, 2, 8)
+    val_weights = rng.uniform(0, 2, 8).astype("float32")
+
+    def make():
+        model = models.Sequential([layers.Input((2,)), layers.Dense(2, activation="softmax")])
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        return model
+
+    by_arrays, by_batches = make(), make()
+    by_batches.set_weights(by_arrays.get_weights())
+    class_weight = {0: 0.5, 1: 4.0}
+    expected = by_arrays.fit(x, y, batch_size=4, shuffle=False, class_weight=class_weight,
+                             validation_data=(x, y, val_weights), verbose=0)
+    history = by_batches.fit(iter([(x[:4], y[:4]), (x[4:], y[4:])]), class_weight=class_weight,
+                             validation_data=(x, y, val_weights), verbose=0)
+    np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose(expected.history["val_loss"],
+                               by_arrays.evaluate(x, y, sample_weight=val_weights), rtol=1e-6)
+    assert expected.history["val_loss"][0] != pytest.approx(by_arrays.evaluate(x, y))

@@ -47,10 +47,6 @@ def as_batchable(data: Any, argument: str) -> Any:
                          "of different lengths need padding first (d2lrnn.data.pad_sequences)") from None
     if array.ndim == 0:
         raise ValueError(f"{argument}: expected an array with a batch axis first, got a scalar {data!r}")
-    if array.dtype == object:
-        raise ValueError(f"{argument}: expected numbers or strings with the samples on the first axis, got "
-                         f"{type(data).__name__} that NumPy could only hold as objects (a list of arrays of "
-                         "different shapes?)")
     return array
 
 

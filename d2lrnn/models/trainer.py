@@ -27,8 +27,7 @@ import numpy
 from .. import backend
 from ..checks import check_non_negative_int, check_positive_int
 from ..autograd import Tensor, no_grad
-from ..layers.layer import Layer
-from ..layers.masks import mask_of
+from ..layers import Layer, mask_of
 from ..nn import SGD, Adam, RMSprop
 from ..training.progress_bar import FitProgress
 from . import losses as losses_module
@@ -299,7 +298,7 @@ class TrainableModel(Layer):
 
     def _compute_loss(self, y: list, outputs: list, sample_weight: list | None) -> tuple[Any, list]:
         """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None)."""
-        total: Any = 0.0
+        total: Any = None
         per_output: list = []
         for i, (spec, out) in enumerate(zip(self._output_specs, outputs)):
             if spec.loss is None:
@@ -310,8 +309,9 @@ class TrainableModel(Layer):
                 backend.to_device(sample_weight[i], out.device)
             value = losses_module.reduce_loss(spec.loss(target, out), loss_mask(out), weights)
             per_output.append(value.item())
-            total = total + value * spec.weight if spec.weight != 1.0 else total + value
-        if not isinstance(total, Tensor):
+            weighted = value * spec.weight if spec.weight != 1.0 else value
+            total = weighted if total is None else total + weighted
+        if total is None:
             raise ValueError("loss: no output has a loss; give compile a loss for at least one output")
         return total, per_output
 
