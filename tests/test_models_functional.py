@@ -300,3 +300,27 @@ def test_activation_and_lambda_layers():
     np.testing.assert_array_equal(layers.Lambda(lambda t, k: t * k, arguments={"k": 3.0})(x).numpy(), [[-3.0, 6.0]])
     assert layers.Lambda(lambda t: t[:, :1], output_shape=(1,))(layers.Input((2,))).shape == (None, 1)
     assert layers.Lambda(lambda t: t[:, :1])(layers.Input((2,))).shape == (None, 1)
+
+
+def test_functional_model_moved_to_a_simulated_gpu_matches_cpu(monkeypatch, rng):
+    from simulated_gpu import make_simulated_cupy
+
+    from d2lrnn import backend
+
+    a, b = layers.Input((4,)), layers.Input((3, 4))
+    h = layers.Dense(4, activation="tanh")(a)
+    merged = layers.Concatenate()([layers.RepeatVector(3)(h), b])
+    pooled = layers.GlobalAveragePooling1D()(layers.TimeDistributed(layers.Dense(2))(merged))
+    model = models.Model([a, b], layers.Multiply()([pooled, layers.Dense(2)(h)]))
+    data = [rng.normal(size=(2, 4)).astype("float32"), rng.normal(size=(2, 3, 4)).astype("float32")]
+    expected = model(data).numpy()
+    monkeypatch.setattr(backend, "cupy", make_simulated_cupy())
+    monkeypatch.setattr(backend, "_default_device", None)
+    backend._checked_device.cache_clear()
+    try:
+        model.to("gpu")
+        out = model(data)
+        assert out.device == "gpu"
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
+    finally:
+        backend._checked_device.cache_clear()
