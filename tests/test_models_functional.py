@@ -324,3 +324,24 @@ def test_functional_model_moved_to_a_simulated_gpu_matches_cpu(monkeypatch, rng)
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
     finally:
         backend._checked_device.cache_clear()
+
+
+def test_operators_on_symbolic_tensors_record_operations(rng):
+    x, y = layers.Input((None, 3)), layers.Input((None, 3))
+    z = (x + y) * 2 - 1.0
+    last = z[:, -1]
+    out = 1.0 / (last ** 2 + 1) + (-last)
+    model = models.Model([x, y], [z, last, out, 3 - x[..., :1]])
+    a, b = rng.normal(size=(2, 4, 3)).astype("float32"), rng.normal(size=(2, 4, 3)).astype("float32")
+    z_np = (a + b) * 2 - 1
+    want = [z_np, z_np[:, -1], 1 / (z_np[:, -1] ** 2 + 1) - z_np[:, -1], 3 - a[..., :1]]
+    for got, expected in zip(model([a, b]), want):
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert [t.shape for t in model.outputs] == [(None, None, 3), (None, 3), (None, 3), (None, None, 1)]
+    copy = models.Model.from_config(model.get_config())
+    for got, expected in zip(copy([a, b]), want):
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="must be a KerasTensor or a number"):
+        x + np.ones(3)
+    with pytest.raises(TypeError, match="index with arrays inside a Lambda"):
+        x[np.array([0, 1])]

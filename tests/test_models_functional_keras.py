@@ -194,3 +194,23 @@ def test_the_guides_encoder_decoder_equals_keras(keras):
     step = ours[2]([targets[:, :1], h, c])[0]
     their_step = theirs[2]([torch.tensor(targets[:, :1]), their_h, their_c])[0]
     np.testing.assert_allclose(step.numpy(), their_step.detach().numpy(), atol=1e-5)
+
+
+def test_operators_on_symbolic_tensors_equal_keras(keras):
+    import torch
+
+    def build(L, Input, Model):
+        x, y = Input((STEPS, WIDTH)), Input((STEPS, WIDTH))
+        dense = L.Dense(WIDTH)
+        h = dense(x) * 0.5 + y
+        last = -(h[:, -1] ** 2) / 3.0
+        return Model([x, y], [h, L.Dense(2)(last) - last[:, :2]])
+
+    layers.clear_session()
+    ours, theirs = build(layers, layers.Input, models.Model), build(keras.layers, keras.Input, keras.Model)
+    ours.set_weights(theirs.get_weights())
+    rng = np.random.default_rng(5)
+    x, y = (rng.normal(size=(BATCH, STEPS, WIDTH)).astype("float32") for _ in range(2))
+    for mine, other in zip(ours([x, y]), theirs([torch.tensor(x), torch.tensor(y)])):
+        np.testing.assert_allclose(mine.numpy(), other.detach().numpy(), atol=1e-5, rtol=1e-5)
+    assert [t.shape for t in ours.outputs] == [tuple(t.shape) for t in theirs.outputs]

@@ -20,6 +20,7 @@ from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply
                     dot, maximum, minimum, multiply, subtract)
 from .pooling import GlobalAveragePooling1D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
+from .tensor_operation import TensorOperation
 from .time_distributed import TimeDistributed
 from .abstract_rnn_cell import AbstractRNNCell
 from .bidirectional import Bidirectional
@@ -36,4 +37,4 @@ __all__ = ["Layer", "Weight", "activations", "initializers", "attach_mask", "cle
            "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "KerasTensor", "Activation", "Lambda", "Add", "Average",
            "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average", "concatenate", "dot",
            "maximum", "minimum", "multiply", "subtract", "GlobalAveragePooling1D", "Flatten", "Permute",
-           "RepeatVector", "Reshape", "TimeDistributed"]
+           "RepeatVector", "Reshape", "TensorOperation", "TimeDistributed"]

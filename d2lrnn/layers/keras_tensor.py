@@ -55,6 +55,49 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
+    # Operators record a TensorOperation layer (tensor_operation.py builds on the layers, hence the
+    # imports inside the methods).
+    __array_ufunc__ = None  # numpy_scalar * x reaches __rmul__
+
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> "KerasTensor":
+        from .tensor_operation import apply_binary
+        return apply_binary(op, self, other, reverse)
+
+    def __add__(self, other: Any) -> "KerasTensor":
+        return self._binary("add", other)
+
+    def __radd__(self, other: Any) -> "KerasTensor":
+        return self._binary("add", other, reverse=True)
+
+    def __sub__(self, other: Any) -> "KerasTensor":
+        return self._binary("subtract", other)
+
+    def __rsub__(self, other: Any) -> "KerasTensor":
+        return self._binary("subtract", other, reverse=True)
+
+    def __mul__(self, other: Any) -> "KerasTensor":
+        return self._binary("multiply", other)
+
+    def __rmul__(self, other: Any) -> "KerasTensor":
+        return self._binary("multiply", other, reverse=True)
+
+    def __truediv__(self, other: Any) -> "KerasTensor":
+        return self._binary("divide", other)
+
+    def __rtruediv__(self, other: Any) -> "KerasTensor":
+        return self._binary("divide", other, reverse=True)
+
+    def __pow__(self, other: Any) -> "KerasTensor":
+        return self._binary("power", other)
+
+    def __neg__(self) -> "KerasTensor":
+        from .tensor_operation import TensorOperation
+        return TensorOperation("negative")(self)
+
+    def __getitem__(self, key: Any) -> "KerasTensor":
+        from .tensor_operation import TensorOperation, serialize_key
+        return TensorOperation("get_item", key=serialize_key(key))(self)
+
     def __len__(self) -> int:
         raise TypeError("A KerasTensor has no length: it is a placeholder without data. Its shape is "
                         f"{self.shape}; the batch size is only known when the model runs.")
