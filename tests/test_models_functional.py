@@ -345,3 +345,28 @@ def test_operators_on_symbolic_tensors_record_operations(rng):
         x + np.ones(3)
     with pytest.raises(TypeError, match="index with arrays inside a Lambda"):
         x[np.array([0, 1])]
+
+
+def test_string_inputs_through_text_vectorization():
+    vectorize = layers.TextVectorization(max_tokens=20, output_sequence_length=5)
+    vectorize.adapt(["the cat sat", "the dog ran far away"])
+    text = layers.Input(shape=(1,), dtype="string")
+    ids = vectorize(text)
+    assert ids.shape == (None, 5)
+    model = models.Model(text, layers.LSTM(2)(layers.Embedding(20, 4, mask_zero=True)(ids)))
+    sentences = np.array([["the cat"], ["a dog ran"]])
+    np.testing.assert_array_equal(models.Model(text, ids)(sentences).numpy(), vectorize(sentences).numpy())
+    assert model(sentences).shape == (2, 2)
+
+
+def test_explicit_training_flag_and_mask_tensors_are_kept_in_the_graph():
+    x = layers.Input((6,))
+    model = models.Model(x, layers.Dropout(0.5)(x, training=True))
+    assert (model(np.ones((4, 6), dtype="float32")).numpy() == 0).any()   # dropout although not training
+    sequence, mask = layers.Input((None, 2)), layers.Input((None,), dtype="bool")
+    lstm = layers.LSTM(3)
+    model = models.Model([sequence, mask], lstm(sequence, mask=mask))
+    data = np.random.default_rng(0).normal(size=(2, 4, 2)).astype("float32")
+    keep = np.array([[True, True, False, False], [True, True, True, True]])
+    np.testing.assert_allclose(model([data, keep]).numpy(), lstm(data, mask=keep).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(model([data, keep]).numpy()[0], lstm(data[:1, :2]).numpy()[0], rtol=1e-5)
