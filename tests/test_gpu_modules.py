@@ -135,7 +135,7 @@ def test_module_on_gpu_matches_cpu(name, gpu):
 def test_gradcheck_runs_where_its_inputs_are(gpu):
     weights = d2l.tensor([[0.2, -1.0, 3.0]], device="gpu")  # a constant of the function, on the GPU
     logits = d2l.tensor([[1.0, 2.0, 0.5]], device="gpu")
-    assert d2l.gradcheck(lambda o: d2l.functional.softmax(o) * weights, logits)
+    assert d2l.gradcheck(lambda o: d2l.autograd.functional.softmax(o) * weights, logits)
     with pytest.raises(AssertionError, match="gradcheck: input 0"):  # and it still catches a wrong gradient
         d2l.gradcheck(lambda o: WrongTanh.apply(o) * weights, logits)
 
