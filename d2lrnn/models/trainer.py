@@ -68,6 +68,7 @@ class TrainableModel(Layer):
     _optimizer_spec: Any = None
     _output_specs: list[OutputSpec] | None = None
     _compile_args: dict | None = None
+    _last_log_names: list[str] | None = None
     _first_call_inputs: Any = None  # shapes and dtypes of the first call's inputs, for load_model
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -99,7 +100,7 @@ class TrainableModel(Layer):
                 the shapes, as Keras does) or callables (y_true, y_pred) -> per-sample array. With
                 several outputs: a list with one entry (a metric or a list) per output, or a dict.
         """
-        self._compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        arguments = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         optimizer = _check_optimizer(optimizer)
         names = list(self.output_names)
         loss_list = _losses_per_output(loss, names)
@@ -109,12 +110,13 @@ class TrainableModel(Layer):
                                                                                   metric_lists)]
         self.loss = loss_list[0] if len(names) == 1 else loss
         self._optimizer_spec = optimizer
+        self._compile_args = arguments  # saved in model files when they are all names and numbers
         self.optimizer = None
 
     @property
     def metrics_names(self) -> list[str]:
         """The names ``evaluate`` returns its values under, once the model has seen data."""
-        return list(getattr(self, "_last_log_names", None) or ["loss"])
+        return list(self._last_log_names or ["loss"])
 
     def _ensure_compiled(self, method: str) -> None:
         if self._output_specs is None:
