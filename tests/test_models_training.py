@@ -382,3 +382,35 @@ def test_fit_evaluate_predict_on_a_simulated_gpu_match_the_cpu(rng, monkeypatch)
     for got, want in zip(gpu_out, cpu_out):
         assert type(got) is np.ndarray
         np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_a_dataset_of_len_batches_is_read_like_keras_pydataset_and_array_likes_are_data(rng):
+    x = rng.normal(size=(6, 2)).astype("float32")
+    y = rng.normal(size=(6, 1)).astype("float32")
+
+    class Dataset:  # Keras's PyDataset protocol: len() batches, batch i by index
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x[3 * i:3 * i + 3], y[3 * i:3 * i + 3]
+
+    class ArrayLike:  # converts itself to an array (as pandas or torch do) and iterates over rows
+        def __init__(self, array):
+            self.array = array
+
+        def __array__(self, dtype=None, copy=None):
+            return self.array
+
+        def __iter__(self):
+            return iter(self.array)
+
+        def __len__(self):
+            return len(self.array)
+
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert model.fit(Dataset(), epochs=2, verbose=0).epoch == [0, 1]
+    assert model.fit(Dataset(), epochs=3, steps_per_epoch=3, verbose=0).epoch == [0, 1, 2]
+    np.testing.assert_allclose(model.evaluate(Dataset()), model.evaluate(x, y, batch_size=3), rtol=1e-6)
+    np.testing.assert_allclose(model.evaluate(ArrayLike(x), ArrayLike(y)), model.evaluate(x, y), rtol=1e-6)
