@@ -351,3 +351,66 @@ def test_class_weights_apply_to_batches_of_an_iterable_and_validation_takes_samp
     np.testing.assert_allclose(expected.history["val_loss"],
                                by_arrays.evaluate(x, y, sample_weight=val_weights), rtol=1e-6)
     assert expected.history["val_loss"][0] != pytest.approx(by_arrays.evaluate(x, y))
+
+
+def test_fit_evaluate_predict_on_a_simulated_gpu_match_the_cpu(rng, monkeypatch):
+    from d2lrnn import backend
+    from simulated_gpu import make_simulated_cupy
+
+    xa, xb, ya, yb = data(rng, 12)
+    weights = rng.uniform(0, 2, 12).astype("float32")
+    results = []
+    for device in ("cpu", "gpu"):
+        if device == "gpu":
+            monkeypatch.setattr(backend, "cupy", make_simulated_cupy())
+            monkeypatch.setattr(backend, "_default_device", None)
+            backend._checked_device.cache_clear()
+        d2l.seed(3)
+        model = TwoInTwoOut()
+        model([xa, xb])
+        model.to(device)
+        model.compile("sgd", loss=["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], ["mae"]])
+        history = model.fit([xa, xb], [ya, yb], batch_size=5, epochs=2, shuffle=False, sample_weight=weights,
+                            validation_split=0.25, verbose=0)
+        results.append((history.history, model.evaluate([xa, xb], [ya, yb], return_dict=True),
+                        model.predict([xa, xb])))
+    backend._checked_device.cache_clear()
+    (cpu_history, cpu_logs, cpu_out), (gpu_history, gpu_logs, gpu_out) = results
+    for key in cpu_history:
+        np.testing.assert_allclose(gpu_history[key], cpu_history[key], rtol=1e-5)
+    np.testing.assert_allclose(list(gpu_logs.values()), list(cpu_logs.values()), rtol=1e-5)
+    for got, want in zip(gpu_out, cpu_out):
+        assert type(got) is np.ndarray
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_a_dataset_of_len_batches_is_read_like_keras_pydataset_and_array_likes_are_data(rng):
+    x = rng.normal(size=(6, 2)).astype("float32")
+    y = rng.normal(size=(6, 1)).astype("float32")
+
+    class Dataset:  # Keras's PyDataset protocol: len() batches, batch i by index
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x[3 * i:3 * i + 3], y[3 * i:3 * i + 3]
+
+    class ArrayLike:  # converts itself to an array (as pandas or torch do) and iterates over rows
+        def __init__(self, array):
+            self.array = array
+
+        def __array__(self, dtype=None, copy=None):
+            return self.array
+
+        def __iter__(self):
+            return iter(self.array)
+
+        def __len__(self):
+            return len(self.array)
+
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert model.fit(Dataset(), epochs=2, verbose=0).epoch == [0, 1]
+    assert model.fit(Dataset(), epochs=3, steps_per_epoch=3, verbose=0).epoch == [0, 1, 2]
+    np.testing.assert_allclose(model.evaluate(Dataset()), model.evaluate(x, y, batch_size=3), rtol=1e-6)
+    np.testing.assert_allclose(model.evaluate(ArrayLike(x), ArrayLike(y)), model.evaluate(x, y), rtol=1e-6)

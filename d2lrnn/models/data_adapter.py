@@ -28,10 +28,15 @@ def is_array(value: Any) -> bool:
 
 
 def is_batch_iterable(data: Any) -> bool:
-    """A generator, iterator or other iterable of batches (not an array, list, tuple, dict or string)."""
+    """A generator, iterator or other iterable of batches, or a dataset object with ``__len__`` and
+    ``__getitem__`` (batch i), like Keras's PyDataset. Arrays, lists, tuples, dicts, strings and
+    anything NumPy can convert (``__array__``: pandas, torch tensors) are data, not batches."""
     if is_array(data) or isinstance(data, (list, tuple, dict, str, bytes)) or data is None:
         return False
-    return hasattr(data, "__iter__") or hasattr(data, "__next__")
+    if hasattr(data, "__array__"):
+        return False
+    return (hasattr(data, "__iter__") or hasattr(data, "__next__")
+            or (hasattr(data, "__getitem__") and hasattr(data, "__len__")))
 
 
 def as_batchable(data: Any, argument: str) -> Any:
@@ -211,24 +216,31 @@ class IterableData:
         self.exhausted = False
 
     def _restartable(self) -> bool:
-        return iter(self.data) is not self.data if hasattr(self.data, "__iter__") else False
+        if not hasattr(self.data, "__iter__"):
+            return hasattr(self.data, "__getitem__")
+        return iter(self.data) is not self.data
+
+    def _new_iterator(self) -> Iterator:
+        if hasattr(self.data, "__iter__") or hasattr(self.data, "__next__"):
+            return iter(self.data)
+        return (self.data[i] for i in range(len(self.data)))  # a dataset of len() batches
 
     def batches(self) -> Iterator[tuple[Any, Any, Any]]:
         """The next epoch's batches as (x, y per output, sample weight per output)."""
         if self.steps is None or self._iterator is None:
-            self._iterator = iter(self.data)
-        seen = 0
+            self._iterator = self._new_iterator()
+        seen, restarted = 0, False
         while self.steps is None or seen < self.steps:
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                if self.steps is not None and self._restartable() and seen:
-                    self._iterator = iter(self.data)
+                if self.steps is not None and self._restartable() and not restarted:
+                    self._iterator, restarted = self._new_iterator(), True  # once: an empty one stays empty
                     continue
                 if not seen:
                     self.exhausted = True
                 return
-            seen += 1
+            seen, restarted = seen + 1, False
             yield self._unpack(batch)
 
     def _unpack(self, batch: Any) -> tuple[Any, Any, Any]:

@@ -68,6 +68,7 @@ class TrainableModel(Layer):
     _optimizer_spec: Any = None
     _output_specs: list[OutputSpec] | None = None
     _compile_args: dict | None = None
+    _last_log_names: list[str] | None = None
     _first_call_inputs: Any = None  # shapes and dtypes of the first call's inputs, for load_model
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -99,7 +100,7 @@ class TrainableModel(Layer):
                 the shapes, as Keras does) or callables (y_true, y_pred) -> per-sample array. With
                 several outputs: a list with one entry (a metric or a list) per output, or a dict.
         """
-        self._compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        arguments = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         optimizer = _check_optimizer(optimizer)
         names = list(self.output_names)
         loss_list = _losses_per_output(loss, names)
@@ -109,12 +110,13 @@ class TrainableModel(Layer):
                                                                                   metric_lists)]
         self.loss = loss_list[0] if len(names) == 1 else loss
         self._optimizer_spec = optimizer
+        self._compile_args = arguments  # saved in model files when they are all names and numbers
         self.optimizer = None
 
     @property
     def metrics_names(self) -> list[str]:
         """The names ``evaluate`` returns its values under, once the model has seen data."""
-        return list(getattr(self, "_last_log_names", None) or ["loss"])
+        return list(self._last_log_names or ["loss"])
 
     def _ensure_compiled(self, method: str) -> None:
         if self._output_specs is None:
@@ -286,6 +288,7 @@ class TrainableModel(Layer):
         if self.optimizer is None or self._needs_data_to_build():
             self._build_for_training(x)
         outputs = self._output_list(self(x, training=True))
+        y, sample_weight = _on_devices_of(outputs, y), _on_devices_of(outputs, sample_weight)
         total, per_output = self._compute_loss(y, outputs, sample_weight)
         for penalty in self.losses:
             total = total + penalty
@@ -297,17 +300,16 @@ class TrainableModel(Layer):
         return tracker.logs()
 
     def _compute_loss(self, y: list, outputs: list, sample_weight: list | None) -> tuple[Any, list]:
-        """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None)."""
+        """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None);
+        ``y`` and ``sample_weight`` are on the outputs' devices."""
         total: Any = None
         per_output: list = []
         for i, (spec, out) in enumerate(zip(self._output_specs, outputs)):
             if spec.loss is None:
                 per_output.append(None)
                 continue
-            target = backend.to_device(y[i], out.device)
-            weights = None if sample_weight is None or sample_weight[i] is None else \
-                backend.to_device(sample_weight[i], out.device)
-            value = losses_module.reduce_loss(spec.loss(target, out), loss_mask(out), weights)
+            weights = None if sample_weight is None else sample_weight[i]
+            value = losses_module.reduce_loss(spec.loss(y[i], out), loss_mask(out), weights)
             per_output.append(value.item())
             weighted = value * spec.weight if spec.weight != 1.0 else value
             total = weighted if total is None else total + weighted
@@ -366,6 +368,7 @@ class TrainableModel(Layer):
             for step, (xb, yb, wb) in enumerate(batches):
                 callback_list.on_test_batch_begin(step)
                 outputs = self._output_list(self(xb, training=False))
+                yb, wb = _on_devices_of(outputs, yb), _on_devices_of(outputs, wb)
                 total, per_output = self._compute_loss(yb, outputs, wb)
                 for penalty in self.losses:
                     total = total + penalty
@@ -480,6 +483,13 @@ def loss_mask(out: Tensor) -> Any:
     """The output's mask when it marks one entry per loss value (a sequence output), else None."""
     mask = mask_of(out)
     return mask if mask is not None and mask.shape == out.shape[:-1] else None
+
+
+def _on_devices_of(outputs: list, arrays: list | None) -> list | None:
+    """Targets or sample weights (one entry per output, None allowed) moved to their output's device."""
+    if arrays is None:
+        return None
+    return [None if a is None else backend.to_device(a, out.device) for a, out in zip(arrays, outputs)]
 
 
 def _flatten_outputs(outputs: Any) -> list:
