@@ -79,6 +79,7 @@ def test_functional_model_matches_numpy_and_shares_weights(rng):
     assert model.count_params() == (4 * 3 + 3) + (3 * 3 + 3) + (6 * 1 + 1)
     assert [layer.name for layer in model.layers] == ["a", "proj", "b", "shared", "joined", "out"]
     assert model.output_names == ["out"] and model.input_names == ["a", "b"]
+    assert model.input == [a, b] and model.output is model.outputs[0]
 
 
 def test_inputs_must_match_the_model(rng):

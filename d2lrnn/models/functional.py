@@ -124,6 +124,16 @@ class Model(TrainableModel):
         return iter(self.layers)
 
     @property
+    def input(self) -> Any:
+        """The inputs as given to the constructor (a functional model); else the first symbolic call's."""
+        return self._inputs_structure if self.is_functional else super().input
+
+    @property
+    def output(self) -> Any:
+        """The outputs as given to the constructor (a functional model); else the first symbolic call's."""
+        return self._outputs_structure if self.is_functional else super().output
+
+    @property
     def single_input(self) -> bool:
         """Whether the model takes one array (not a list or dict of inputs): a list given as data is then
         that one array."""
