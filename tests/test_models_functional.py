@@ -7,7 +7,6 @@ import pytest
 
 import d2lrnn as d2l
 from d2lrnn import layers, models
-from d2lrnn.nn import SGD
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from ..autograd import Tensor
 from .layer import Layer
 
 
