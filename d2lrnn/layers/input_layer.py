@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from ..checks import is_int_at_least
 from .keras_tensor import KerasTensor, dtype_name
 from .layer import Layer
