@@ -370,3 +370,23 @@ def test_explicit_training_flag_and_mask_tensors_are_kept_in_the_graph():
     keep = np.array([[True, True, False, False], [True, True, True, True]])
     np.testing.assert_allclose(model([data, keep]).numpy(), lstm(data, mask=keep).numpy(), rtol=1e-6)
     np.testing.assert_allclose(model([data, keep]).numpy()[0], lstm(data[:1, :2]).numpy()[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(0, 10, 3))
+def test_save_and_load_model_round_trip_random_graphs_and_nested_dict_models(tmp_path, seed):
+    from test_models_functional_keras import Library, build_graph, graph_data
+
+    model = build_graph(Library(layers, layers.Input, models.Model), seed)
+    ids, features = graph_data(seed)
+    path = str(tmp_path / "graph.keras")
+    model.save(path)
+    for mine, loaded in zip(model([ids, features]), models.load_model(path)([ids, features])):
+        np.testing.assert_array_equal(mine.numpy(), loaded.numpy())
+    x = layers.Input((3,), name="x")
+    inner = models.Model(x, layers.Dense(2)(x) * 2, name="inner")
+    y = layers.Input((3,), name="y")
+    z = inner(y) + inner(y * 3)
+    outer = models.Model({"y": y}, {"z": z, "w": layers.Activation("tanh")(z)})
+    outer.save(path)
+    data = {"y": np.ones((2, 3), dtype="float32")}
+    np.testing.assert_array_equal(models.load_model(path)(data)["w"].numpy(), outer(data)["w"].numpy())
