@@ -287,17 +287,23 @@ class TrainableModel(Layer):
     def _train_step(self, x: Any, y: list, sample_weight: list | None, tracker: "EpochTracker") -> dict:
         if self.optimizer is None or self._needs_data_to_build():
             self._build_for_training(x)
-        outputs = self._output_list(self(x, training=True))
-        y, sample_weight = _on_devices_of(outputs, y), _on_devices_of(outputs, sample_weight)
-        total, per_output = self._compute_loss(y, outputs, sample_weight)
-        for penalty in self.losses:
-            total = total + penalty
+        outputs, y, sample_weight, total, per_output = self._batch_loss(x, y, sample_weight, training=True)
         self.optimizer.zero_grad()
         total.backward()
         self.optimizer.step()
         self._apply_constraints()
         tracker.update(total.item(), per_output, y, outputs, sample_weight)
         return tracker.logs()
+
+    def _batch_loss(self, x: Any, y: list, sample_weight: list | None, training: bool) -> tuple:
+        """Run the model on one batch: (outputs, y and sample_weight on the outputs' devices, the total
+        loss Tensor with every penalty of ``model.losses``, each output's loss as a float or None)."""
+        outputs = self._output_list(self(x, training=training))
+        y, sample_weight = _on_devices_of(outputs, y), _on_devices_of(outputs, sample_weight)
+        total, per_output = self._compute_loss(y, outputs, sample_weight)
+        for penalty in self.losses:
+            total = total + penalty
+        return outputs, y, sample_weight, total, per_output
 
     def _compute_loss(self, y: list, outputs: list, sample_weight: list | None) -> tuple[Any, list]:
         """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None);
@@ -367,11 +373,7 @@ class TrainableModel(Layer):
         with no_grad():
             for step, (xb, yb, wb) in enumerate(batches):
                 callback_list.on_test_batch_begin(step)
-                outputs = self._output_list(self(xb, training=False))
-                yb, wb = _on_devices_of(outputs, yb), _on_devices_of(outputs, wb)
-                total, per_output = self._compute_loss(yb, outputs, wb)
-                for penalty in self.losses:
-                    total = total + penalty
+                outputs, yb, wb, total, per_output = self._batch_loss(xb, yb, wb, training=False)
                 tracker.update(total.item(), per_output, yb, outputs, wb)
                 callback_list.on_test_batch_end(step, tracker.logs())
         if not tracker.samples:
