@@ -4,6 +4,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import d2lrnn as d2l
 from d2lrnn import layers, models
@@ -390,3 +392,23 @@ def test_save_and_load_model_round_trip_random_graphs_and_nested_dict_models(tmp
     outer.save(path)
     data = {"y": np.ones((2, 3), dtype="float32")}
     np.testing.assert_array_equal(models.load_model(path)(data)["w"].numpy(), outer(data)["w"].numpy())
+
+
+MERGES = {"Add": np.add, "Subtract": np.subtract, "Multiply": np.multiply, "Maximum": np.maximum,
+          "Minimum": np.minimum, "Average": lambda a, b: (a + b) / 2}
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(sorted(MERGES)), batch=st.integers(1, 3), rest=st.lists(st.integers(1, 4), max_size=2),
+       broadcast_axis=st.integers(0, 2), seed=st.integers(0, 1000))
+def test_elementwise_merges_match_numpy_with_broadcasting_and_their_gradients(name, batch, rest, broadcast_axis,
+                                                                              seed):
+    rng = np.random.default_rng(seed)
+    shape = (batch, *rest)
+    other = tuple(1 if i == broadcast_axis % len(shape) else d for i, d in enumerate(shape))
+    a = d2l.tensor(rng.normal(size=shape), dtype="float64", requires_grad=True)
+    b = d2l.tensor(rng.normal(size=other), dtype="float64", requires_grad=True)
+    layer = getattr(layers, name)(dtype="float64")
+    np.testing.assert_allclose(layer([a, b]).numpy(), MERGES[name](a.numpy(), b.numpy()), rtol=1e-12)
+    assert layer.compute_output_shape([(None, *rest), (None, *other[1:])]) == (None, *rest)
+    assert d2l.gradcheck(lambda x, y: layer([x, y]), a, b)
