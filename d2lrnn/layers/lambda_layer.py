@@ -55,8 +55,9 @@ class Lambda(Layer):
         function = self.function
         anonymous = getattr(function, "__name__", "<lambda>") == "<lambda>"
         if anonymous or "<locals>" in getattr(function, "__qualname__", ""):
-            raise ValueError(f"Lambda '{self.name}': its function {function!r} is anonymous or local, so a config "
-                             "cannot name it. Define it with `def` at module level (or write a Layer subclass).")
+            raise ValueError(f"Lambda '{self.name}': its function {getattr(function, '__qualname__', '?')} is anonymous or "
+                             "local, so a config cannot name it. Define it with `def` at module level (or write a Layer "
+                             "subclass).")
         config = {**super().get_config(), "function": {"module": function.__module__, "name": function.__qualname__},
                   "arguments": self.arguments}
         if self.output_shape is not None and not callable(self.output_shape):
