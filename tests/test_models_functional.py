@@ -412,3 +412,23 @@ def test_elementwise_merges_match_numpy_with_broadcasting_and_their_gradients(na
     np.testing.assert_allclose(layer([a, b]).numpy(), MERGES[name](a.numpy(), b.numpy()), rtol=1e-12)
     assert layer.compute_output_shape([(None, *rest), (None, *other[1:])]) == (None, *rest)
     assert d2l.gradcheck(lambda x, y: layer([x, y]), a, b)
+
+
+@pytest.mark.parametrize("make, error, argument", [
+    (lambda: layers.RepeatVector(0), ValueError, "n"),
+    (lambda: layers.Reshape((0, 2)), ValueError, "target_shape"),
+    (lambda: layers.Reshape((-1, -1)), ValueError, "target_shape"),
+    (lambda: layers.Permute((1, 3)), ValueError, "dims"),
+    (lambda: layers.Dot(axes="last"), TypeError, "axes"),
+    (lambda: layers.Concatenate(axis=1.5), TypeError, "axis"),
+    (lambda: layers.Lambda(3), TypeError, "function"),
+    (lambda: layers.Lambda(abs, mask=True), TypeError, "mask"),
+    (lambda: layers.TimeDistributed(3), TypeError, "layer"),
+    (lambda: layers.GlobalAveragePooling1D(data_format="channels_first"), ValueError, "data_format"),
+    (lambda: layers.Flatten(data_format="channels_first"), ValueError, "data_format"),
+    (lambda: layers.TensorOperation("modulo"), ValueError, "op"),
+    (lambda: layers.Activation("nope"), ValueError, "nope"),
+])
+def test_bad_arguments_of_the_new_layers_name_the_argument(make, error, argument):
+    with pytest.raises(error, match=argument):
+        make()
