@@ -432,3 +432,16 @@ def test_elementwise_merges_match_numpy_with_broadcasting_and_their_gradients(na
 def test_bad_arguments_of_the_new_layers_name_the_argument(make, error, argument):
     with pytest.raises(error, match=argument):
         make()
+
+
+def test_a_cell_called_on_symbolic_step_and_states_is_recorded(rng):
+    x, h, c = layers.Input((5,)), layers.Input((4,)), layers.Input((4,))
+    cell = layers.LSTMCell(4)
+    output, (new_h, new_c) = cell(x, [h, c])
+    model = models.Model([x, h, c], [output, new_c])
+    data = [rng.normal(size=(2, 5)).astype("float32"), rng.normal(size=(2, 4)).astype("float32"),
+            rng.normal(size=(2, 4)).astype("float32")]
+    want_output, (_, want_c) = cell(data[0], data[1:])
+    got_output, got_c = model(data)
+    np.testing.assert_allclose(got_output.numpy(), want_output.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got_c.numpy(), want_c.numpy(), rtol=1e-6)
