@@ -11,14 +11,80 @@ from . import ops
 from .tensor import Tensor
 
 
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def _axis(axis: int | None, dim: int | None, default: int | None) -> int | None:
+    """The axis given as NumPy's ``axis`` or PyTorch's ``dim`` (not both)."""
+    if axis is not None and dim is not None and axis != dim:
+        raise TypeError(f"axis and dim name the same argument; got axis={axis} and dim={dim}")
+    return axis if axis is not None else dim if dim is not None else default
+
+
+def _as_tensor(x: Any) -> Tensor:
+    """``x`` itself when it is a Tensor, else a constant Tensor holding it (arrays keep their dtype)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def concat(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis: shapes (..., n_i, ...) -> (..., sum n_i, ...)."""
-    return ops.Concat.apply(*tensors, axis=axis)
+    return ops.Concat.apply(*tensors, axis=_axis(axis, dim, 0))
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+cat = concat  # PyTorch's name
+
+
+def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis: n tensors of shape S -> shape with n at ``axis``."""
-    return ops.Stack.apply(*tensors, axis=axis)
+    return ops.Stack.apply(*tensors, axis=_axis(axis, dim, 0))
+
+
+# PyTorch's function forms of Tensor methods, so the book's ``torch.tanh(...)`` reads ``d2l.tanh(...)``.
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product a @ b: (..., n, k) @ (..., k, m) -> (..., n, m), batched and broadcast."""
+    return ops.MatMul.apply(a, b)
+
+
+def tanh(x: Any) -> Tensor:
+    """Element-wise tanh(x), same shape."""
+    return _as_tensor(x).tanh()
+
+
+def sigmoid(x: Any) -> Tensor:
+    """Element-wise 1 / (1 + exp(-x)), same shape."""
+    return _as_tensor(x).sigmoid()
+
+
+def relu(x: Any) -> Tensor:
+    """Element-wise max(x, 0), same shape."""
+    return _as_tensor(x).relu()
+
+
+def exp(x: Any) -> Tensor:
+    """Element-wise e^x, same shape."""
+    return _as_tensor(x).exp()
+
+
+def log(x: Any) -> Tensor:
+    """Element-wise natural logarithm, same shape."""
+    return _as_tensor(x).log()
+
+
+def sqrt(x: Any) -> Tensor:
+    """Element-wise square root, same shape."""
+    return _as_tensor(x).sqrt()
+
+
+def sum(x: Any, axis: int | tuple | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+    """Sum over ``axis`` (or PyTorch's ``dim``; all axes if neither) of a Tensor or array."""
+    return _as_tensor(x).sum(axis=_axis(axis, dim, None), keepdims=keepdims)
+
+
+def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+    """The same elements in a new shape (one entry may be -1)."""
+    return _as_tensor(x).reshape(tuple(shape))
+
+
+def argmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Integer indices of the maxima along ``axis`` (or ``dim``); not differentiable."""
+    return _as_tensor(x).argmax(axis=_axis(axis, dim, None))
 
 
 def split(x: Tensor, sections: int | Sequence[int], axis: int = 0) -> tuple:
@@ -41,14 +107,14 @@ def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tens
     return x.clip(low, high)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log(softmax(x)) computed stably: x - max - log(sum(exp(x - max)))."""
-    return ops.LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """log(softmax(x)) along ``axis`` (or ``dim``; default -1), stably: x - max - log(sum(exp(x - max)))."""
+    return ops.LogSoftmax.apply(x, axis=_axis(axis, dim, -1))
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x_i) / sum_j exp(x_j) along ``axis``, via the stable log-softmax."""
-    return log_softmax(x, axis).exp()
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``axis`` (or ``dim``; default -1), via the stable log-softmax."""
+    return log_softmax(x, _axis(axis, dim, -1)).exp()
 
 
 def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
