@@ -23,6 +23,18 @@ def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _elementwise(x: Any, method: Any) -> Any:
+    """``method`` applied to ``x`` as a Tensor; a NumPy/CuPy array (or scalar) in gives an array out.
+
+    Gradients are arrays in d2lrnn, so the book's ``torch.sqrt(sum(torch.sum(p.grad ** 2) ...))``
+    stays an array and can scale a gradient in place.
+    """
+    if isinstance(x, Tensor):
+        return method(x)
+    result = method(Tensor(x))
+    return result.data if hasattr(x, "dtype") else result
+
+
 def concat(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis: shapes (..., n_i, ...) -> (..., sum n_i, ...)."""
     return ops.Concat.apply(*tensors, axis=_axis(axis, dim, 0))
@@ -37,6 +49,7 @@ def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = 
 
 
 # PyTorch's function forms of Tensor methods, so the book's ``torch.tanh(...)`` reads ``d2l.tanh(...)``.
+# The element-wise ones and ``sum`` also take a NumPy/CuPy array (a gradient) and then return one.
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product a @ b: (..., n, k) @ (..., k, m) -> (..., n, m), batched and broadcast."""
     return ops.MatMul.apply(a, b)
@@ -44,37 +57,38 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def tanh(x: Any) -> Tensor:
     """Element-wise tanh(x), same shape."""
-    return _as_tensor(x).tanh()
+    return _elementwise(x, Tensor.tanh)
 
 
 def sigmoid(x: Any) -> Tensor:
     """Element-wise 1 / (1 + exp(-x)), same shape."""
-    return _as_tensor(x).sigmoid()
+    return _elementwise(x, Tensor.sigmoid)
 
 
 def relu(x: Any) -> Tensor:
     """Element-wise max(x, 0), same shape."""
-    return _as_tensor(x).relu()
+    return _elementwise(x, Tensor.relu)
 
 
 def exp(x: Any) -> Tensor:
     """Element-wise e^x, same shape."""
-    return _as_tensor(x).exp()
+    return _elementwise(x, Tensor.exp)
 
 
 def log(x: Any) -> Tensor:
     """Element-wise natural logarithm, same shape."""
-    return _as_tensor(x).log()
+    return _elementwise(x, Tensor.log)
 
 
 def sqrt(x: Any) -> Tensor:
     """Element-wise square root, same shape."""
-    return _as_tensor(x).sqrt()
+    return _elementwise(x, Tensor.sqrt)
 
 
 def sum(x: Any, axis: int | tuple | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
     """Sum over ``axis`` (or PyTorch's ``dim``; all axes if neither) of a Tensor or array."""
-    return _as_tensor(x).sum(axis=_axis(axis, dim, None), keepdims=keepdims)
+    axis = _axis(axis, dim, None)
+    return _elementwise(x, lambda t: t.sum(axis=axis, keepdims=keepdims))
 
 
 def reshape(x: Any, shape: Sequence[int]) -> Tensor:
