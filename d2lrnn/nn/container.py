@@ -34,6 +34,10 @@ class ModuleList(Module):
         for i, module in enumerate(items):
             setattr(self, str(i), module)
 
+    def _of(self, items: list[Module]) -> "ModuleList":
+        """A new container of this kind holding ``items``."""
+        return ModuleList(items)
+
     def __len__(self) -> int:
         return len(self._items())
 
@@ -43,7 +47,7 @@ class ModuleList(Module):
     def __getitem__(self, index: int | slice) -> Any:
         items = self._items()
         if isinstance(index, slice):
-            return type(self)(items[index])
+            return self._of(items[index])
         if not isinstance(index, int) or not -len(items) <= index < len(items):
             raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for {len(items)} modules")
         return items[index]
@@ -95,6 +99,9 @@ class Sequential(ModuleList):
 
     def _items(self) -> list[Module]:
         return [value for value in vars(self).values() if isinstance(value, Module)]
+
+    def _of(self, items: list[Module]) -> "Sequential":
+        return Sequential(*items)
 
     def _names(self) -> list[str]:
         return [key for key, value in vars(self).items() if isinstance(value, Module)]
