@@ -1,8 +1,8 @@
 """The PyTorch code of the recurrent sections of *Dive into Deep Learning*, as printed.
 
 Source: the PyTorch notebooks of d2l 1.0.3 (d2l-ai/d2l-pytorch-colab), sections "Recurrent
-Neural Network Implementation from Scratch", "Long Short-Term Memory", "Gated Recurrent
-Units", "Deep Recurrent Neural Networks" and "Bidirectional Recurrent Neural Networks";
+Neural Network Implementation from Scratch", "Concise Implementation of Recurrent Neural
+Networks", "Long Short-Term Memory", "Gated Recurrent Units", "Deep Recurrent Neural Networks" and "Bidirectional Recurrent Neural Networks";
 authors of Dive into Deep Learning, sample code under the MIT-0 license. Each entry is the
 section's code cells in order, with PyTorch's imports. ``tests/test_book_code.py`` swaps
 only the import lines and the word ``torch`` for ``d2l`` and runs it on d2lrnn. Cells that
@@ -132,6 +132,41 @@ def predict(self, prefix, num_preds, vocab, device=None):
             Y = self.output_layer(rnn_outputs)
             outputs.append(int(Y.argmax(axis=2).reshape(1)))
     return ''.join([vocab.idx_to_token[i] for i in outputs])
+
+model.predict('it has', 20, data.vocab, d2l.try_gpu())
+'''
+
+RNN_CONCISE = r'''
+import torch
+from torch import nn
+from torch.nn import functional as F
+from d2l import torch as d2l
+
+class RNN(d2l.Module):  #@save
+    """The RNN model implemented with high-level APIs."""
+    def __init__(self, num_inputs, num_hiddens):
+        super().__init__()
+        self.save_hyperparameters()
+        self.rnn = nn.RNN(num_inputs, num_hiddens)
+
+    def forward(self, inputs, H=None):
+        return self.rnn(inputs, H)
+
+class RNNLM(d2l.RNNLMScratch):  #@save
+    """The RNN-based language model implemented with high-level APIs."""
+    def init_params(self):
+        self.linear = nn.LazyLinear(self.vocab_size)
+
+    def output_layer(self, hiddens):
+        return self.linear(hiddens).swapaxes(0, 1)
+
+data = d2l.TimeMachine(batch_size=1024, num_steps=32)
+rnn = RNN(num_inputs=len(data.vocab), num_hiddens=32)
+model = RNNLM(rnn, vocab_size=len(data.vocab), lr=1)
+model.predict('it has', 20, data.vocab)
+
+trainer = d2l.Trainer(max_epochs=100, gradient_clip_val=1, num_gpus=1)
+trainer.fit(model, data)
 
 model.predict('it has', 20, data.vocab, d2l.try_gpu())
 '''
@@ -331,4 +366,4 @@ class BiGRU(d2l.RNN):
         self.num_hiddens *= 2
 '''
 
-SECTIONS = {"rnn-scratch": RNN_SCRATCH, "lstm": LSTM, "gru": GRU, "deep-rnn": DEEP_RNN, "bi-rnn": BI_RNN}
+SECTIONS = {"rnn-scratch": RNN_SCRATCH, "rnn-concise": RNN_CONCISE, "lstm": LSTM, "gru": GRU, "deep-rnn": DEEP_RNN, "bi-rnn": BI_RNN}

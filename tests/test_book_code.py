@@ -126,6 +126,16 @@ def test_book_clip_gradients_equals_clip_grad_norm(rnn_scratch_namespace):
         np.testing.assert_allclose(a.grad, b.grad, rtol=1e-5)
 
 
+def test_rnn_concise_section(monkeypatch):
+    ns = run_section("rnn-concise", monkeypatch)
+    model = ns["model"]
+    assert model.linear.weight.shape == (len(ns["data"].vocab), 32)  # the lazy layer was built by predict
+    own = d2lrnn.RNNLM(d2lrnn.RNN(len(ns["data"].vocab), 32), vocab_size=len(ns["data"].vocab))
+    own.load_state_dict(model.state_dict())
+    X = d2lrnn.tensor(np.random.randint(0, 28, (3, 7)))
+    np.testing.assert_allclose(model(X).numpy(), own(X).numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_lstm_section(monkeypatch):
     ns = run_section("lstm", monkeypatch)
     same_outputs(ns["LSTMScratch"](5, 4, sigma=0.5), d2lrnn.LSTMScratch(5, 4), d2lrnn.randn(6, 3, 5))

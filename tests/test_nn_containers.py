@@ -126,3 +126,15 @@ def test_save_and_load_use_the_path_as_given(tmp_path):
     other = nn.Sequential(nn.Linear(2, 3))
     other.load(path)
     np.testing.assert_array_equal(other[0].weight.numpy(), model[0].weight.numpy())
+
+
+def test_lazy_linear_takes_in_features_from_its_first_input():
+    layer = nn.LazyLinear(2)
+    assert layer.parameters() == []
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    y = layer(d2l.tensor(x))
+    assert layer.weight.shape == (2, 3) and layer.weight.dtype == np.float64 and y.shape == (4, 2)
+    np.testing.assert_allclose(y.numpy(), x @ layer.weight.numpy().T + layer.bias.numpy())
+    assert np.abs(layer.weight.numpy()).max() <= 1 / np.sqrt(3)
+    with pytest.raises(ValueError, match=r"Linear: input must have shape \(\.\.\., 3\)"):
+        layer(d2l.zeros(4, 5, dtype="float64"))
