@@ -12,7 +12,7 @@ import pytest
 import d2lrnn as d2l
 from d2lrnn import nn
 from d2lrnn.nn.utils import rnn as rnn_utils
-from test_nn_rnn import MODULES, build, reference
+from test_nn_rnn import MODULES, build, reference, torch_twin
 
 LENGTHS = {"sorted": [5, 3, 3, 1], "unsorted": [2, 5, 1, 4]}
 
@@ -240,12 +240,7 @@ def test_pad_sequence_matches_torch(batch_first, padding_side):
 def test_packed_module_matches_torch(kind, config, order):
     import torch
 
-    torch_cls = {"rnn_tanh": torch.nn.RNN, "rnn_relu": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
-    extra = {"nonlinearity": "relu"} if kind == "rnn_relu" else {}
-    torch.manual_seed(0)
-    theirs_module = torch_cls(3, 4, dtype=torch.float64, **extra, **config)
-    module = build(kind, **config)
-    module.load_state_dict(theirs_module.state_dict())
+    theirs_module, module = torch_twin(kind, **config)
     lengths = LENGTHS[order]
     rng = np.random.default_rng(2)
     x = padded_batch(lengths, batch_first=module.batch_first)
