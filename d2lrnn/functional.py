@@ -11,4 +11,4 @@ from .autograd.functional import (argmax, cat, clip, concat, cross_entropy, drop
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "cross_entropy", "mse", "one_hot", "dropout", "concat", "cat",
            "stack", "split", "where", "maximum", "clip", "matmul", "tanh", "sigmoid", "relu", "exp", "log", "sqrt",
-           "sum", "reshape", "argmax"]
+           "reshape", "argmax"]  # sum is importable by name, but a star import must not hide the builtin

@@ -13,5 +13,5 @@ __all__ = [
     "zeros_like", "ones_like", "randn_like", "as_tensor", "no_grad", "enable_grad", "is_grad_enabled",
     "unbroadcast", "gradcheck", "numerical_grad", "concat", "stack", "split", "where", "maximum", "clip",
     "softmax", "log_softmax", "logsumexp", "cross_entropy", "mse", "one_hot", "dropout", "DEFAULT_DTYPE",
-    "cat", "matmul", "tanh", "sigmoid", "relu", "exp", "log", "sqrt", "sum", "reshape", "argmax",
+    "cat", "matmul", "tanh", "sigmoid", "relu", "exp", "log", "sqrt", "reshape", "argmax",  # not sum: a star import must not hide the builtin
 ]
