@@ -2,8 +2,10 @@
 
 Source: the PyTorch notebooks of d2l 1.0.3 (d2l-ai/d2l-pytorch-colab), sections "Recurrent
 Neural Network Implementation from Scratch", "Concise Implementation of Recurrent Neural
-Networks", "Long Short-Term Memory", "Gated Recurrent Units", "Deep Recurrent Neural Networks" and "Bidirectional Recurrent Neural Networks";
-authors of Dive into Deep Learning, sample code under the MIT-0 license. Each entry is the
+Networks", "Long Short-Term Memory", "Gated Recurrent Units", "Deep Recurrent Neural Networks" and "Bidirectional Recurrent Neural Networks".
+The book's sample code is Copyright 2019 Amazon.com, Inc. or its affiliates, under the MIT No
+Attribution license (LICENSE-SAMPLECODE of d2l-ai/d2l-en); it is kept here verbatim because the
+test is about running it unchanged. Each entry is the
 section's code cells in order, with PyTorch's imports. ``tests/test_book_code.py`` swaps
 only the import lines and the word ``torch`` for ``d2l`` and runs it on d2lrnn. Cells that
 only print or plot an example are kept; the exercises are not.
