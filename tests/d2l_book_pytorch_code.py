@@ -2,13 +2,15 @@
 
 Source: the PyTorch notebooks of d2l 1.0.3 (d2l-ai/d2l-pytorch-colab), sections "Recurrent
 Neural Network Implementation from Scratch", "Concise Implementation of Recurrent Neural
-Networks", "Long Short-Term Memory", "Gated Recurrent Units", "Deep Recurrent Neural Networks" and "Bidirectional Recurrent Neural Networks".
-The book's sample code is Copyright 2019 Amazon.com, Inc. or its affiliates, under the MIT No
-Attribution license (LICENSE-SAMPLECODE of d2l-ai/d2l-en); it is kept here verbatim because the
-test is about running it unchanged. Each entry is the
-section's code cells in order, with PyTorch's imports. ``tests/test_book_code.py`` swaps
-only the import lines and the word ``torch`` for ``d2l`` and runs it on d2lrnn. Cells that
-only print or plot an example are kept; the exercises are not.
+Networks", "Long Short-Term Memory", "Gated Recurrent Units", "Deep Recurrent Neural
+Networks" and "Bidirectional Recurrent Neural Networks". The book's sample code is
+Copyright 2019 Amazon.com, Inc. or its affiliates, under the MIT No Attribution license
+(LICENSE-SAMPLECODE of d2l-ai/d2l-en); it is kept here verbatim because the test is about
+running it unchanged.
+
+Each entry is a section's code cells in order, with PyTorch's imports. ``test_book_code.py``
+swaps only the import lines and the word ``torch`` for ``d2l`` and runs it on d2lrnn. Cells
+that only print or plot an example are kept; the exercises are not.
 """
 
 RNN_SCRATCH = r'''
