@@ -88,6 +88,7 @@ def test_structural_function_forms_match_numpy():
     np.testing.assert_array_equal(d2l.argmax(d2l.tensor(a), axis=1).numpy(), a.argmax(1))
     np.testing.assert_array_equal(F.one_hot(d2l.tensor([0, 2]), 3).numpy(), np.eye(3)[[0, 2]])
     np.testing.assert_array_equal(d2l.one_hot(d2l.tensor([1]), 2).numpy(), [[0, 1]])
+    np.testing.assert_array_equal(F.one_hot(d2l.tensor([1, 3])).numpy(), np.eye(4)[[1, 3]])  # -1: largest + 1
     with pytest.raises(TypeError, match="axis and dim name the same argument"):
         d2l.cat([d2l.tensor(a)], axis=0, dim=1)
 

@@ -19,6 +19,10 @@ def test_sequential_runs_in_order_with_torch_style_keys():
     np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-5, atol=1e-6)
     assert len(model) == 3 and isinstance(model[1], nn.Tanh) and isinstance(model[-1], nn.Linear)
     assert len(model[:2]) == 2
+    tail = model[1:]                                   # a slice keeps the names, as in PyTorch
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]
+    tail.append(nn.ReLU())
+    assert len(tail) == 3 and isinstance(tail[1], nn.Linear)  # appending did not replace '2'
 
 
 def test_sequential_from_ordered_dict_uses_its_keys():

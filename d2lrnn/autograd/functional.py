@@ -140,15 +140,22 @@ def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     return out if keepdims else out.reshape(tuple(n for i, n in enumerate(out.shape) if i != axis % x.ndim))
 
 
-def one_hot(indices: Any, num_classes: int, dtype: Any = "float32") -> Tensor:
-    """Integer indices of shape S -> one-hot float tensor of shape S + (num_classes,)."""
+def one_hot(indices: Any, num_classes: int = -1, dtype: Any = "float32") -> Tensor:
+    """Integer indices of shape S -> one-hot float tensor of shape S + (num_classes,).
+
+    ``num_classes=-1`` (PyTorch's default) uses the largest index + 1. Unlike PyTorch's
+    int64 result, the default dtype is float32, what the models multiply it with.
+    """
     data = indices.data if isinstance(indices, Tensor) else indices
     xp = _xp_of(data)
     data = xp.asarray(data)
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}")
+    if num_classes == -1 and data.size:
+        num_classes = int(data.max()) + 1
     if num_classes <= 0:
-        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r}")
+        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r} (or -1 for the "
+                         f"largest index + 1 of a non-empty input)")
     if data.size and (data.min() < 0 or data.max() >= num_classes):
         raise ValueError(f"one_hot: indices must lie in [0, {num_classes}), got values in "
                          f"[{int(data.min())}, {int(data.max())}]")

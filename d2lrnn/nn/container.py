@@ -34,10 +34,6 @@ class ModuleList(Module):
         for i, module in enumerate(items):
             setattr(self, str(i), module)
 
-    def _of(self, items: list[Module]) -> "ModuleList":
-        """A new container of this kind holding ``items``."""
-        return ModuleList(items)
-
     def __len__(self) -> int:
         return len(self._items())
 
@@ -47,7 +43,7 @@ class ModuleList(Module):
     def __getitem__(self, index: int | slice) -> Any:
         items = self._items()
         if isinstance(index, slice):
-            return self._of(items[index])
+            return ModuleList(items[index])
         if not isinstance(index, int) or not -len(items) <= index < len(items):
             raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for {len(items)} modules")
         return items[index]
@@ -100,8 +96,10 @@ class Sequential(ModuleList):
     def _items(self) -> list[Module]:
         return [value for value in vars(self).values() if isinstance(value, Module)]
 
-    def _of(self, items: list[Module]) -> "Sequential":
-        return Sequential(*items)
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # PyTorch keeps the children's names in a slice
+            return Sequential(OrderedDict(list(zip(self._names(), self._items()))[index]))
+        return super().__getitem__(index)
 
     def _names(self) -> list[str]:
         return [key for key, value in vars(self).items() if isinstance(value, Module)]
@@ -113,7 +111,12 @@ class Sequential(ModuleList):
             setattr(self, str(i), module)
 
     def append(self, module: Module) -> "Sequential":
-        setattr(self, str(len(self)), _check_module(module, "Sequential", "the appended module"))
+        """Add ``module`` at the end under the next free number (a slice may have left '1', '2'); returns self."""
+        names = set(self._names())
+        number = len(names)
+        while str(number) in names:
+            number += 1
+        setattr(self, str(number), _check_module(module, "Sequential", "the appended module"))
         return self
 
     def forward(self, x: Any) -> Any:

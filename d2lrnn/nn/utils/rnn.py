@@ -38,6 +38,10 @@ class PackedSequence(NamedTuple):
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
 
+    def to(self, device: str) -> "PackedSequence":
+        """The same batch with ``data`` on ``device`` (the index tensors stay on the CPU)."""
+        return self._replace(data=self.data.to(device))
+
 
 def _int_array(values: Any, name: str, function: str) -> numpy.ndarray:
     """A 1-D int64 NumPy array of ``values`` (a list, array or Tensor of integers)."""
