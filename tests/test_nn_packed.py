@@ -8,6 +8,7 @@ With PyTorch installed: every function and every module option against
 """
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import d2lrnn as d2l
 from d2lrnn import nn
@@ -299,3 +300,22 @@ def test_pack_and_pad_functions_match_torch(batch_first):
     theirs = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in sequences], enforce_sorted=False)
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+# ----------------------------------------------------------------------------- properties
+@settings(max_examples=40, deadline=None)
+@given(lengths=st.lists(st.integers(1, 6), min_size=1, max_size=5), batch_first=st.booleans(),
+       extra=st.integers(0, 2))
+def test_pack_then_pad_gives_back_the_batch_with_its_padding_zeroed(lengths, batch_first, extra):
+    x = np.nan_to_num(padded_batch(lengths, features=2, batch_first=batch_first), nan=5.0)
+    packed = rnn_utils.pack_padded_sequence(d2l.tensor(x), lengths, batch_first=batch_first, enforce_sorted=False)
+    sizes = packed.batch_sizes.numpy()
+    assert packed.data.shape == (sum(lengths), 2) and sizes.sum() == sum(lengths)
+    assert (np.diff(sizes) <= 0).all() and len(sizes) == max(lengths)
+    padded, got = rnn_utils.pad_packed_sequence(packed, batch_first=batch_first, total_length=max(lengths) + extra)
+    time_major = padded.numpy().transpose(1, 0, 2) if batch_first else padded.numpy()
+    original = x.transpose(1, 0, 2) if batch_first else x
+    np.testing.assert_array_equal(got.numpy(), lengths)
+    for b, n in enumerate(lengths):
+        np.testing.assert_array_equal(time_major[:n, b], original[:n, b])
+        assert (time_major[n:, b] == 0).all()
