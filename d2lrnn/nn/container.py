@@ -172,12 +172,15 @@ class ModuleDict(Module):
         return iter(self._dict())
 
     def keys(self) -> list[str]:
+        """The keys, in insertion order."""
         return list(self._dict().keys())
 
     def values(self) -> list[Module]:
+        """The modules, in insertion order."""
         return list(self._dict().values())
 
     def items(self) -> list[tuple[str, Module]]:
+        """(key, module) pairs, in insertion order."""
         return list(self._dict().items())
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
