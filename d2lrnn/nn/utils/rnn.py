@@ -67,10 +67,9 @@ def _packed_positions(batch_sizes: numpy.ndarray) -> tuple[numpy.ndarray, numpy.
     return steps, columns
 
 
-def _check_tensor(x: Any, name: str, function: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return x
+def _as_tensor(x: Any) -> Tensor:
+    """``x`` as a Tensor (arrays and lists are converted; Tensors pass through)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _index(array: numpy.ndarray, like: Tensor) -> Any:
@@ -87,7 +86,7 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
     permutation kept in ``sorted_indices``. Returns a ``PackedSequence``.
     """
     name = "pack_padded_sequence"
-    x = _check_tensor(input, "input", name)
+    x = _as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"{name}: input must have shape ({'batch, time' if batch_first else 'time, batch'}, *), "
                          f"got shape {x.shape}")
@@ -198,7 +197,7 @@ def pad_sequence(sequences: Sequence[Any], batch_first: bool = False, padding_va
     if isinstance(sequences, Tensor) or not isinstance(sequences, Sequence) or not sequences:
         raise TypeError(f"{name}: sequences must be a non-empty list of Tensors, got "
                         f"{type(sequences).__name__}{' (empty)' if isinstance(sequences, Sequence) else ''}")
-    tensors = [_check_tensor(s, f"sequences[{i}]", name) for i, s in enumerate(sequences)]
+    tensors = [_as_tensor(s) for s in sequences]
     trailing = tensors[0].shape[1:]
     for i, t in enumerate(tensors):
         if t.ndim < 1 or t.shape[1:] != trailing:
