@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import ops
+from .creation import as_tensor
 from .tensor import Tensor
 
 
@@ -16,11 +17,6 @@ def _axis(axis: int | None, dim: int | None, default: int | None) -> int | None:
     if axis is not None and dim is not None and axis != dim:
         raise TypeError(f"axis and dim name the same argument; got axis={axis} and dim={dim}")
     return axis if axis is not None else dim if dim is not None else default
-
-
-def _as_tensor(x: Any) -> Tensor:
-    """``x`` itself when it is a Tensor, else a constant Tensor holding it (arrays keep their dtype)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _elementwise(x: Any, method: Any) -> Any:
@@ -93,12 +89,12 @@ def sum(x: Any, axis: int | tuple | None = None, keepdims: bool = False, *, dim:
 
 def reshape(x: Any, shape: Sequence[int]) -> Tensor:
     """The same elements in a new shape (one entry may be -1)."""
-    return _as_tensor(x).reshape(tuple(shape))
+    return as_tensor(x).reshape(tuple(shape))
 
 
 def argmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Integer indices of the maxima along ``axis`` (or ``dim``); not differentiable."""
-    return _as_tensor(x).argmax(axis=_axis(axis, dim, None))
+    return as_tensor(x).argmax(axis=_axis(axis, dim, None))
 
 
 def split(x: Tensor, sections: int | Sequence[int], axis: int = 0) -> tuple:

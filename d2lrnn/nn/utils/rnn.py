@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy
 
 from ... import backend
-from ...autograd import Tensor, concat, full
+from ...autograd import Tensor, as_tensor, concat, full
 
 
 class PackedSequence(NamedTuple):
@@ -67,11 +67,6 @@ def _packed_positions(batch_sizes: numpy.ndarray) -> tuple[numpy.ndarray, numpy.
     return steps, columns
 
 
-def _as_tensor(x: Any) -> Tensor:
-    """``x`` as a Tensor (arrays and lists are converted; Tensors pass through)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _index(array: numpy.ndarray, like: Tensor) -> Any:
     """An index array on ``like``'s device."""
     return backend.to_device(array, like.device) if like.device != "cpu" else array
@@ -86,7 +81,7 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
     permutation kept in ``sorted_indices``. Returns a ``PackedSequence``.
     """
     name = "pack_padded_sequence"
-    x = _as_tensor(input)
+    x = as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"{name}: input must have shape ({'batch, time' if batch_first else 'time, batch'}, *), "
                          f"got shape {x.shape}")
@@ -197,7 +192,7 @@ def pad_sequence(sequences: Sequence[Any], batch_first: bool = False, padding_va
     if isinstance(sequences, Tensor) or not isinstance(sequences, Sequence) or not sequences:
         raise TypeError(f"{name}: sequences must be a non-empty list of Tensors, got "
                         f"{type(sequences).__name__}{' (empty)' if isinstance(sequences, Sequence) else ''}")
-    tensors = [_as_tensor(s) for s in sequences]
+    tensors = [as_tensor(s) for s in sequences]
     trailing = tensors[0].shape[1:]
     for i, t in enumerate(tensors):
         if t.ndim < 1 or t.shape[1:] != trailing:
