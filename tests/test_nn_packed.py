@@ -279,6 +279,19 @@ def test_packed_module_matches_torch(kind, config, order):
         np.testing.assert_allclose(p.grad, theirs_params[name].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
 
 
+def test_unpad_and_unpack_give_the_sequences_back():
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, 2)) for n in (3, 5, 1)]
+    sequences = [d2l.tensor(a) for a in arrays]
+    for got, want in zip(rnn_utils.unpack_sequence(rnn_utils.pack_sequence(sequences, enforce_sorted=False)), arrays):
+        np.testing.assert_array_equal(got.numpy(), want)
+    padded = rnn_utils.pad_sequence(sequences, batch_first=True)
+    for got, want in zip(rnn_utils.unpad_sequence(padded, [3, 5, 1], batch_first=True), arrays):
+        np.testing.assert_array_equal(got.numpy(), want)
+    with pytest.raises(ValueError, match=r"unpad_sequence: lengths must hold 3 values in \[0, 5\], got \[3, 6, 1\]"):
+        rnn_utils.unpad_sequence(padded, [3, 6, 1], batch_first=True)
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_pack_and_pad_functions_match_torch(batch_first):

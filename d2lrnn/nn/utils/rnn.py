@@ -14,6 +14,7 @@ was already sorted, ``enforce_sorted=True``), ``unsorted_indices`` is its invers
     pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     pack_sequence(sequences, enforce_sorted=True)
     pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None)
+    unpad_sequence(padded_sequences, lengths, batch_first=False), unpack_sequence(packed_sequences)
 
 Every conversion is one gather (integer indexing) of the engine, so gradients flow back
 through padding and packing alike. ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` accept a
@@ -213,6 +214,22 @@ def pad_sequence(sequences: Sequence[Any], batch_first: bool = False, padding_va
     return padded.swapaxes(0, 1) if batch_first else padded
 
 
+def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False) -> list[Tensor]:
+    """Undo ``pad_sequence``: padded (T, B, *) (or (B, T, *)) and lengths (B,) -> B tensors (lengths[b], *)."""
+    values = _int_array(lengths, "lengths", "unpad_sequence")
+    x = padded_sequences.swapaxes(0, 1) if batch_first else padded_sequences
+    if values.shape != (x.shape[1],) or (values.size and (values.min() < 0 or values.max() > x.shape[0])):
+        raise ValueError(f"unpad_sequence: lengths must hold {x.shape[1]} values in [0, {x.shape[0]}], got "
+                         f"{values.tolist()}")
+    return [x[:int(n), b] for b, n in enumerate(values)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """Undo ``pack_sequence``: a PackedSequence -> the list of its sequences (length_b, *), in the caller's order."""
+    padded, lengths = pad_packed_sequence(packed_sequences)
+    return unpad_sequence(padded, lengths)
+
+
 def pack_sequence(sequences: Sequence[Any], enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of sequences (L_i, *) directly: ``pack_padded_sequence(pad_sequence(...), lengths)``."""
     padded = pad_sequence(sequences)
@@ -220,4 +237,5 @@ def pack_sequence(sequences: Sequence[Any], enforce_sorted: bool = True) -> Pack
     return pack_padded_sequence(padded, lengths, enforce_sorted=enforce_sorted)
 
 
-__all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pack_sequence", "pad_packed_sequence"]
+__all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pack_sequence", "pad_packed_sequence",
+           "unpad_sequence", "unpack_sequence"]
