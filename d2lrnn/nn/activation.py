@@ -14,9 +14,6 @@ class Tanh(Module):
     def forward(self, x: Any) -> Tensor:
         return tanh(x)
 
-    def __repr__(self) -> str:
-        return "Tanh()"
-
 
 class ReLU(Module):
     """Element-wise max(x, 0); any shape."""
@@ -24,18 +21,12 @@ class ReLU(Module):
     def forward(self, x: Any) -> Tensor:
         return relu(x)
 
-    def __repr__(self) -> str:
-        return "ReLU()"
-
 
 class Sigmoid(Module):
     """Element-wise 1 / (1 + exp(-x)); any shape."""
 
     def forward(self, x: Any) -> Tensor:
         return sigmoid(x)
-
-    def __repr__(self) -> str:
-        return "Sigmoid()"
 
 
 class Flatten(Module):
