@@ -414,3 +414,39 @@ def test_a_dataset_of_len_batches_is_read_like_keras_pydataset_and_array_likes_a
     assert model.fit(Dataset(), epochs=3, steps_per_epoch=3, verbose=0).epoch == [0, 1, 2]
     np.testing.assert_allclose(model.evaluate(Dataset()), model.evaluate(x, y, batch_size=3), rtol=1e-6)
     np.testing.assert_allclose(model.evaluate(ArrayLike(x), ArrayLike(y)), model.evaluate(x, y), rtol=1e-6)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("arguments", [
+    dict(metrics=[["accuracy"], []], weighted_metrics=[["accuracy"], ["mae"]]),
+    dict(weighted_metrics={"out_a": "accuracy", "out_b": []}),
+])
+def test_weighted_metrics_are_named_and_weighted_as_in_keras(keras, rng, arguments):
+    ours, theirs, (xa, xb, ya, yb) = built_pair(keras, rng, n=11)
+    for model in (ours, theirs):
+        model.compile("sgd", loss=["sparse_categorical_crossentropy", "mse"], **arguments)
+    weights = rng.uniform(0, 2, 11).astype("float32")
+    mine = ours.evaluate([xa, xb], [ya, yb], batch_size=4, sample_weight=weights, return_dict=True)
+    expected = theirs.evaluate([xa, xb], [ya, yb], batch_size=4, sample_weight=weights, verbose=0,
+                               return_dict=True)
+    assert list(mine) == list(expected)
+    np.testing.assert_allclose(list(mine.values()), list(expected.values()), rtol=1e-5)
+
+
+@pytest.mark.keras
+def test_single_output_weighted_metrics_match_keras(keras, rng):
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = rng.integers(0, 2, 10)
+    weights = rng.uniform(0, 2, 10).astype("float32")
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+    mine = ours.evaluate(x, y, sample_weight=weights, return_dict=True)
+    expected = theirs.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    assert sorted(mine) == sorted(expected) == ["accuracy", "loss", "weighted_accuracy"]
+    for key in expected:
+        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-5)
+    with pytest.raises(ValueError, match="weighted_metrics: unknown metric 'acc_'"):
+        ours.compile("sgd", "sparse_categorical_crossentropy", weighted_metrics=["acc_"])
