@@ -213,8 +213,10 @@ class TrainableModel(Layer):
                 raise ValueError("validation_split: only arrays can be split; give validation_data instead")
             if steps_per_epoch is not None:
                 check_positive_int(steps_per_epoch, "steps_per_epoch")
-            train: Any = IterableData(x, steps_per_epoch, self.output_names, self.single_input, "fit")
-            train.class_weight = class_weight
+            if class_weight is not None:
+                _check_class_weight(class_weight, list(self.output_names))
+            train: Any = IterableData(x, steps_per_epoch, self.output_names, self.single_input, "fit",
+                                      class_weight=class_weight)
         else:
             if x is None or y is None:
                 raise ValueError(f"{'x' if x is None else 'y'}: fit needs inputs x and targets y")
@@ -248,8 +250,10 @@ class TrainableModel(Layer):
                 callback_list.on_epoch_begin(epoch)
                 progress.on_epoch_begin(epoch)
                 tracker = EpochTracker(self)
-                batches = (train.batches(batch_size, shuffle=shuffle) if isinstance(train, ArrayData)
-                           else _weighted_batches(train.batches(), getattr(train, "class_weight", None)))
+                if isinstance(train, ArrayData):
+                    batches = train.batches(batch_size, shuffle=shuffle)
+                else:
+                    batches = train.batches()
                 for step, (xb, yb, wb) in enumerate(batches):
                     if step == steps_per_epoch:
                         break
@@ -522,26 +526,10 @@ def _flatten_outputs(outputs: Any) -> list:
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-def _weighted_batches(batches: Any, class_weight: dict | None) -> Any:
-    """Batches of an iterable, with class weights turned into sample weights when given."""
-    for x, y, weights in batches:
-        if class_weight is not None:
-            if len(y) > 1:
-                raise ValueError("class_weight: only models with a single output take class weights")
-            if weights is not None:
-                raise ValueError("class_weight: give class_weight or sample weights, not both")
-            weights = [class_weights_to_sample_weights(y[0], class_weight)]
-        yield x, y, weights
-
-
 def _sample_weights(sample_weight: Any, class_weight: Any, targets: list, names: list[str]) -> list | None:
     """Sample weights per output (None when there are none), from sample_weight or class_weight."""
     if class_weight is not None:
-        if not isinstance(class_weight, dict):
-            raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got {class_weight!r}")
-        if len(names) > 1:
-            raise ValueError(f"class_weight: only models with a single output take class weights; this one has "
-                             f"{names}. Give sample_weight per output instead")
+        _check_class_weight(class_weight, names)
         if sample_weight is not None:
             raise ValueError("class_weight: give class_weight or sample_weight, not both")
         return [class_weights_to_sample_weights(targets[0], class_weight)]
@@ -558,6 +546,14 @@ def _sample_weights(sample_weight: Any, class_weight: Any, targets: list, names:
             raise ValueError(f"sample_weight: expected numbers, got an array of dtype {array.dtype}")
         result.append(array.astype(numpy.float32) if isinstance(array, numpy.ndarray) else array)
     return result
+
+
+def _check_class_weight(class_weight: Any, names: list[str]) -> None:
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got {class_weight!r}")
+    if len(names) > 1:
+        raise ValueError(f"class_weight: only models with a single output take class weights; this one has "
+                         f"{names}. Give sample_weight per output instead")
 
 
 def _check_optimizer(optimizer: Any) -> Any:
