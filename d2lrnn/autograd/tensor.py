@@ -5,7 +5,7 @@ surface of the class is visible in this one file.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy
 
@@ -110,6 +110,11 @@ class Tensor:
         """The data as a NumPy array (copied from the GPU when needed)."""
         return backend.to_numpy(self.data)
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
+        """``numpy.asarray(t)`` gives the numbers (a NumPy copy of GPU data), not an array of Tensors."""
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
         if self.data.size != 1:
@@ -144,6 +149,10 @@ class Tensor:
     def astype(self, dtype: Any) -> "Tensor":
         """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
         return ops.AsType.apply(self, dtype=numpy.dtype(dtype))
+
+    def type(self, dtype: Any) -> "Tensor":
+        """PyTorch's name for ``astype``: ``t.type(d2l.float32)``."""
+        return self.astype(dtype)
 
     def float(self) -> "Tensor":
         return self.astype(numpy.float32)
@@ -187,6 +196,11 @@ class Tensor:
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def zero_(self) -> "Tensor":
+        """Set every element to zero; returns self. (A fresh array: arrays saved for backward keep their values.)"""
+        self.data = self._xp.zeros_like(self.data)
+        return self
 
     @property
     def _xp(self) -> Any:
@@ -321,6 +335,16 @@ class Tensor:
     @property
     def T(self) -> "Tensor":
         return ops.Transpose.apply(self, axes=None)
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        """The slices along the first axis: ``for X in inputs`` walks the time steps of (T, B, D)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __reversed__(self) -> "Tensor":
+        """The tensor with its first axis reversed, as ``reversed(x)`` does in PyTorch (the book's BiRNN)."""
+        return self[::-1]
 
     def __getitem__(self, index: Any) -> "Tensor":
         return ops.GetItem.apply(self, index=_index_data(index))
