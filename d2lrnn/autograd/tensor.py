@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import numpy
 
 from .. import backend
+from .versions import DataView
 
 DEFAULT_DTYPE = numpy.float32
 
@@ -24,7 +25,7 @@ class Tensor:
         creator: the Function that produced it (None for a leaf).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "creator", "output_index", "name", "__weakref__")
     # Make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy broadcasting over it.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -32,7 +33,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
                  name: str | None = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         device = backend.check_device(device) if device is not None else None
         xp = backend.array_module_for(device) if device is not None else backend.get_array_module(data)
         if device is None and xp is numpy and not isinstance(data, numpy.ndarray):
@@ -42,11 +43,11 @@ class Tensor:
             dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
         if device is not None and backend.device_of(data) != device:
             data = backend.to_device(data, device)
-        self.data = xp.asarray(data, dtype=dtype)
-        if requires_grad and self.data.dtype.kind not in "fc":
+        self._data = xp.asarray(data, dtype=dtype)
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype "
-                f"{self.data.dtype}. Convert first, e.g. tensor(x, dtype='float32', requires_grad=True)."
+                f"{self._data.dtype}. Convert first, e.g. tensor(x, dtype='float32', requires_grad=True)."
             )
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -54,11 +55,22 @@ class Tensor:
         self.output_index = 0
         self.name = name
 
+    @property
+    def data(self) -> Any:
+        """The array (NumPy on the CPU, CuPy on the GPU). Writing into it in place is fine after
+        ``backward``; before it, ``backward`` raises if a recorded op saved this array."""
+        data = self._data
+        return data.view(DataView) if type(data) is numpy.ndarray else data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value.view(numpy.ndarray) if isinstance(value, DataView) else value
+
     @staticmethod
     def _wrap(data: Any, requires_grad: bool) -> "Tensor":
         """Wrap an op's output array without copying or checking it (the hot path)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = None
@@ -69,30 +81,30 @@ class Tensor:
     # ----------------------------------------------------------------- properties
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
         return self.creator is None
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self) -> str:
         body = numpy.array2string(self.numpy(), precision=4, separator=", ", prefix="tensor(")
@@ -108,13 +120,13 @@ class Tensor:
     # ---------------------------------------------------------------- conversion
     def numpy(self) -> numpy.ndarray:
         """The data as a NumPy array (copied from the GPU when needed)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
 
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
@@ -130,7 +142,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A new leaf sharing the data, cut from the graph (truncated BPTT uses this)."""
-        return Tensor._wrap(self.data, False)
+        return Tensor._wrap(self._data, False)
 
     def to(self, device: str) -> "Tensor":
         """This tensor on ``device`` ('cpu' or 'gpu'); itself when already there.
@@ -165,14 +177,14 @@ class Tensor:
                 "requires_grad=True, or it was computed under no_grad())"
             )
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise ValueError(
                     f"backward(): grad can be left out only for a scalar output, got shape "
                     f"{self.shape}. Pass grad= of that shape, or reduce with .sum() first."
                 )
             grad = self._xp.ones(self.shape, dtype=self.dtype)
         else:
-            grad = grad.data if isinstance(grad, Tensor) else self._xp.asarray(grad, dtype=self.dtype)
+            grad = grad._data if isinstance(grad, Tensor) else self._xp.asarray(grad, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
         backward_pass(self, grad, retain_graph)
@@ -190,7 +202,7 @@ class Tensor:
 
     @property
     def _xp(self) -> Any:
-        return numpy if type(self.data) is numpy.ndarray else backend.get_array_module(self.data)
+        return numpy if type(self._data) is numpy.ndarray else backend.get_array_module(self._data)
 
     # ---------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> "Tensor":
@@ -239,16 +251,16 @@ class Tensor:
 
     # Comparisons give plain boolean arrays: they are not differentiable.
     def __lt__(self, other: Any) -> Any:
-        return self.data < _data(other)
+        return self._data < _data(other)
 
     def __le__(self, other: Any) -> Any:
-        return self.data <= _data(other)
+        return self._data <= _data(other)
 
     def __gt__(self, other: Any) -> Any:
-        return self.data > _data(other)
+        return self._data > _data(other)
 
     def __ge__(self, other: Any) -> Any:
-        return self.data >= _data(other)
+        return self._data >= _data(other)
 
     __hash__ = object.__hash__
 
@@ -293,7 +305,7 @@ class Tensor:
 
     def argmax(self, axis: int | None = None) -> "Tensor":
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor._wrap(self._xp.asarray(self.data.argmax(axis=axis)), False)
+        return Tensor._wrap(self._xp.asarray(self._data.argmax(axis=axis)), False)
 
     # --------------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> "Tensor":
@@ -336,7 +348,7 @@ def _python_number(value: Any) -> Any:
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _index_data(index: Any) -> Any:
