@@ -104,3 +104,13 @@ def as_tensor(x: Any, dtype: Any = None) -> Tensor:
 
 __all__ = ["tensor", "zeros", "ones", "full", "randn", "normal", "rand", "arange",
            "zeros_like", "ones_like", "randn_like", "as_tensor"]
+
+
+def as_numpy(value: Any) -> numpy.ndarray:
+    """A NumPy array of ``value``: a Tensor, a NumPy/CuPy array, a list, or anything with
+    ``.detach().cpu().numpy()`` (a PyTorch tensor), so weights exported from PyTorch load directly."""
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
+        return value.detach().cpu().numpy()
+    return backend.to_numpy(value)

@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy
 
 from ..autograd import Tensor
-from .base import Layer
+from ..checks import is_int_at_least
+from .layer import Layer
 
 PADDING_TOKEN = ""
 OOV_TOKEN = "[UNK]"
@@ -108,8 +109,7 @@ class TextVectorization(Layer):
             if output_mode != "int":
                 raise ValueError("output_sequence_length: only meaningful with output_mode='int', got "
                                  f"output_mode={output_mode!r}")
-            if isinstance(output_sequence_length, bool) or not isinstance(output_sequence_length, int) \
-                    or output_sequence_length < 1:
+            if not is_int_at_least(output_sequence_length, 1):
                 raise ValueError(f"output_sequence_length: expected None or a positive integer, got "
                                  f"{output_sequence_length!r}")
         self.max_tokens = max_tokens

@@ -17,7 +17,10 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor, no_grad
-from ..layers.base import Layer, deserialize_layer, mask_of, serialize_layer
+from ..checks import check_positive_int
+from ..layers.layer import Layer
+from ..layers.masks import mask_of
+from ..layers.serialization import deserialize_layer, serialize_layer
 from ..layers.input_layer import InputLayer
 from ..nn import SGD, Adam, RMSprop
 from ..training.progress_bar import FitProgress
@@ -234,8 +237,8 @@ class Sequential(Layer):
         self._ensure_compiled("fit")
         x, y = _as_batchable(x, "x"), _as_batchable(y, "y")
         _check_same_length(x, y)
-        _check_positive_int(batch_size, "batch_size")
-        _check_positive_int(epochs, "epochs")
+        check_positive_int(batch_size, "batch_size", "a positive integer")
+        check_positive_int(epochs, "epochs", "a positive integer")
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split: expected a fraction in [0, 1), got {validation_split!r}")
         if validation_data is None and validation_split:
@@ -327,7 +330,7 @@ class Sequential(Layer):
         self._ensure_compiled("evaluate")
         x, y = _as_batchable(x, "x"), _as_batchable(y, "y")
         _check_same_length(x, y)
-        _check_positive_int(batch_size, "batch_size")
+        check_positive_int(batch_size, "batch_size", "a positive integer")
         logs = self._run_evaluation(x, y, batch_size)
         if return_dict:
             return logs
@@ -350,7 +353,7 @@ class Sequential(Layer):
         """The outputs for ``x`` as one NumPy array (N, ...), computed in batches with dropout off
         (a list of arrays when the last layer returns several outputs, e.g. ``return_state=True``)."""
         x = _as_batchable(x, "x")
-        _check_positive_int(batch_size, "batch_size")
+        check_positive_int(batch_size, "batch_size", "a positive integer")
         if not len(x):
             raise ValueError("predict: x holds no samples")
         batches = []
@@ -485,11 +488,6 @@ def _as_batchable(data: Any, argument: str) -> Any:
 def _check_same_length(x: Any, y: Any) -> None:
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of samples, got {len(x)} inputs and {len(y)} targets")
-
-
-def _check_positive_int(value: Any, argument: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value <= 0:
-        raise ValueError(f"{argument}: expected a positive integer, got {value!r}")
 
 
 __all__ = ["Sequential", "OPTIMIZERS"]
