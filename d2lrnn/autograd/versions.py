@@ -55,19 +55,26 @@ def written_since(array: Any, count: int) -> Any:
     return None
 
 
-def user_site(skip_package: bool = True) -> str:
-    """'file:line (source)' of the innermost caller outside d2lrnn (or outside autograd/)."""
-    prefix = _PACKAGE_DIR if skip_package else _AUTOGRAD_DIR
+def user_site() -> str:
+    """Where the current op was called: the innermost line outside d2lrnn ('file:line (source)'),
+    followed by the library line outside autograd/ it went through, when there is one."""
     frame = sys._getframe(1)
-    while frame is not None and (frame.f_code.co_filename.startswith(prefix)
-                                 or frame.f_code.co_filename.startswith("<frozen")
-                                 or os.sep + "contextlib.py" in frame.f_code.co_filename):
+    library = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith("<frozen") \
+                and os.sep + "contextlib.py" not in filename:
+            break
+        if library is None and filename.startswith(_PACKAGE_DIR) and not filename.startswith(_AUTOGRAD_DIR):
+            library = f"{os.path.relpath(filename, os.path.dirname(_PACKAGE_DIR[:-1]))}:{frame.f_lineno} " \
+                      f"in {frame.f_code.co_name}"
         frame = frame.f_back
     if frame is None:
-        return "an unknown line"
+        return library or "an unknown line"
     filename, line = frame.f_code.co_filename, frame.f_lineno
     source = linecache.getline(filename, line).strip()
-    return f"{filename}:{line}" + (f" ({source})" if source else "")
+    where = f"{filename}:{line}" + (f" ({source})" if source else "")
+    return where + (f", inside {library}" if library else "")
 
 
 def _plain(x: Any) -> Any:
