@@ -93,6 +93,11 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def _check_tensor(value: Any, argument: str) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{argument}: expected a Tensor (the model's output), got {type(value).__name__}")
+
+
 def check_reduction(reduction: str, name: str) -> str:
     """Return ``reduction`` if it is 'mean', 'sum' or 'none', else raise a ValueError naming ``name``."""
     if reduction not in REDUCTIONS:
@@ -115,8 +120,11 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     Shapes: logits (N, C) or (..., C); targets (N,) or (...) integers in [0, C).
     Computed as -log_softmax(logits)[target], so large logits do not overflow.
     """
-    t = targets.data if isinstance(targets, Tensor) else targets
-    xp = _xp_of(logits.data)
+    _check_tensor(logits, "cross_entropy: logits")
+    t = targets._data if isinstance(targets, Tensor) else targets
+    if t is None:
+        raise TypeError("cross_entropy: targets must be integer class indices, got None")
+    xp = _xp_of(logits._data)
     t = xp.asarray(t)
     if t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
@@ -141,9 +149,10 @@ def mse(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     broadcast to (N, N) and compute the wrong loss. A target that is not a Tensor is
     converted to the prediction's dtype and device (a float64 array must not upcast it).
     """
-    target_shape = getattr(target, "shape", None)
-    if target_shape is not None and tuple(target_shape) != prediction.shape:
-        raise ValueError(f"mse: target must have the prediction's shape {prediction.shape}, got {tuple(target_shape)}")
+    _check_tensor(prediction, "mse: prediction")
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=prediction.dtype, device=prediction.device)
+    if target.shape != prediction.shape:
+        raise ValueError(f"mse: target must have the prediction's shape {prediction.shape} (a target of another "
+                         f"shape would broadcast), got {target.shape}")
     return _reduce((prediction - target) ** 2, reduction, "mse")

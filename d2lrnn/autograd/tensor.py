@@ -43,7 +43,19 @@ class Tensor:
             dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
         if device is not None and backend.device_of(data) != device:
             data = backend.to_device(data, device)
-        self._data = xp.asarray(data, dtype=dtype)
+        if data is None:
+            raise TypeError("tensor: data must be a number, a list or an array, got None")
+        try:
+            self._data = xp.asarray(data, dtype=dtype)
+        except ValueError as error:
+            if "inhomogeneous" not in str(error) and "sequence" not in str(error):
+                raise
+            raise ValueError("tensor: data must be rectangular (every row of a nested list the same length); "
+                             f"NumPy says: {error}") from None
+        if self._data.dtype.kind in "cOV":
+            raise TypeError(f"tensor: data must hold real numbers (float, int or bool), got dtype {self._data.dtype}"
+                            + (" (an object array: ragged lists, None or Python objects inside)"
+                               if self._data.dtype.kind == "O" else " (complex numbers are not supported)"))
         if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype "
@@ -60,7 +72,12 @@ class Tensor:
         """The array (NumPy on the CPU, CuPy on the GPU). Writing into it in place is fine after
         ``backward``; before it, ``backward`` raises if a recorded op saved this array."""
         data = self._data
-        return data.view(DataView) if type(data) is numpy.ndarray else data
+        if type(data) is numpy.ndarray:
+            return data.view(DataView)
+        if isinstance(data, numpy.generic):  # an op on 0-d arrays gave a NumPy scalar: keep an array
+            self._data = data = numpy.asarray(data)
+            return data.view(DataView)
+        return data
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -196,6 +213,8 @@ class Tensor:
         else:
             # A new array, never ``+=``: the old one may be shared (see clip_grad_norm).
             self.grad = self.grad + grad
+        if isinstance(self.grad, numpy.generic):  # 0-d: a NumPy scalar would lose ndarray methods
+            self.grad = numpy.asarray(self.grad)
 
     def zero_grad(self) -> None:
         self.grad = None
