@@ -55,6 +55,9 @@ def unavailable_reason(layer: Any, mask: Any) -> str | None:
         return f"dtype={layer.dtype!r} (the kernel runs float32 or float64)"
     if mask is not None and not is_right_padded(mask):
         return "the mask is not right-padded (each row must be True...True then False...False)"
+    if mask is not None and not layer.go_backwards and not bool(mask.any(axis=1).all()):
+        # Keras gives zeros for such a row; the kernel would repeat the initial state.
+        return "a sequence is masked at every step"
     return None
 
 
@@ -70,8 +73,10 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
         cell.reset_dropout_mask()
         sequences = sequences * step_mask[:, None, :]
     x = sequences.transpose(1, 0, 2)  # time-major (T, B, D)
+    # Keras outputs zeros at masked steps before the first unmasked one. Going backwards over a
+    # right-padded mask, every masked step comes first: zero them all.
     outputs, final_states = cell.fused_sequence(x, states, lengths=_lengths(mask), reverse=layer.go_backwards,
-                                                zero_masked_outputs=layer.zero_output_for_mask)
+                                                zero_masked_outputs=layer.zero_output_for_mask or layer.go_backwards)
     # The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
     if layer.go_backwards:
         last_output = outputs[0]

@@ -169,7 +169,8 @@ class RNN(Layer):
         cell_kwargs = {"training": training} if call_accepts(type(cell).call, "training") else {}
         inputs = sequences.split(steps, axis=1)  # T pieces of (B, 1, D): one graph node, not T slices
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        previous_output = _first_state(states, batch, self.output_size)
+        # Keras's rule: a masked step repeats the previous output, and zeros before the first unmasked step.
+        previous_output = None
         outputs = []
         _reset_dropout_masks(cell)
         try:
@@ -329,13 +330,6 @@ def _map_states(states: list, fn: Any, *others: list) -> list:
 
 def _map_sizes(structure: list, fn: Any) -> list:
     return [_map_sizes(s, fn) if isinstance(s, list) else fn(s) for s in structure]
-
-
-def _first_state(states: list, batch: int, output_size: int) -> Any:
-    """The output to repeat at leading masked steps: h0 (of the last cell of a stack), if it fits."""
-    last = states[-1] if isinstance(states[0], (list, tuple)) else states
-    first = _flatten_states(last)[0]
-    return first if tuple(first.shape) == (batch, output_size) else None
 
 
 def _reset_dropout_masks(cell: Any) -> None:
