@@ -32,8 +32,9 @@ def flat_state_sizes(state_size: Any) -> list[int]:
 
 def zero_states(cell: Layer, batch_size: int) -> list[Tensor]:
     """One zero Tensor (batch_size, size) per state of ``cell``, in its dtype and on its device."""
-    xp = backend.array_module_for(cell._device())
-    return [Tensor(xp.zeros((batch_size, size), dtype=cell.dtype)) for size in flat_state_sizes(cell.state_size)]
+    device = cell._device()
+    return [Tensor(numpy.zeros((batch_size, size), dtype=cell.dtype), device=device)
+            for size in flat_state_sizes(cell.state_size)]
 
 
 def check_cell(cell: Any, where_used: str) -> None:
@@ -115,8 +116,8 @@ class AbstractRNNCell(Layer):
 
     def get_initial_state(self, batch_size: int) -> list[Tensor]:
         """Zeros of shape (batch_size, size) for each state."""
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        if not is_int_at_least(batch_size, 0):
             raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {type(batch_size).__name__}. "
+                f"get_initial_state: expected batch_size, an int, got {batch_size!r}. "
                 "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
         return zero_states(self, batch_size)

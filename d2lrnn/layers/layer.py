@@ -292,9 +292,13 @@ class Layer(Module):
         return result if include_self else result[1:]
 
     def _device(self) -> str:
-        """Where this layer's weights live (the default device before the first weight)."""
+        """Where this layer's weights live, its own or its sub-layers' (a wrapper such as LSTM or
+        Bidirectional holds none itself); the default device before the first weight."""
         own = self._own_weights.trainable + self._own_weights.non_trainable
-        return own[0].device if own else backend.default_device()
+        if own:
+            return own[0].device
+        weights = self.weights
+        return weights[0].device if weights else backend.default_device()
 
     def _call_accepts(self, parameter: str) -> bool:
         return call_accepts(type(self).call, parameter)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor, stack, where
+from ..checks import is_int_at_least
 from . import fast_path
 from .abstract_rnn_cell import check_cell, flat_state_sizes, zero_states
 from .call_context import call_accepts
@@ -116,9 +117,9 @@ class RNN(Layer):
 
     def get_initial_state(self, batch_size: int) -> list:
         """The cell's initial states for ``batch_size`` sequences (zeros), in state order."""
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        if not is_int_at_least(batch_size, 0):
             raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {type(batch_size).__name__}. "
+                f"get_initial_state: expected batch_size, an int, got {batch_size!r}. "
                 "Keras 3 takes the batch size (e.g. layer.get_initial_state(x.shape[0])), not the inputs.")
         make = getattr(self.cell, "get_initial_state", None)
         states = make(batch_size) if make is not None else zero_states(self.cell, batch_size)
