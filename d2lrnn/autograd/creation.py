@@ -114,3 +114,19 @@ def as_numpy(value: Any) -> numpy.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
         return value.detach().cpu().numpy()
     return backend.to_numpy(value)
+
+
+def converted_weight(value: Any, shape: tuple, dtype: Any, what: str) -> numpy.ndarray:
+    """A new NumPy array of ``value`` in ``dtype``, checked to have ``shape``; else a ValueError
+    starting with ``what`` (e.g. "set_weights: weight 'dense/kernel'"). Loading code converts every
+    value with this first and writes afterwards, so a bad value changes nothing."""
+    try:
+        array = as_numpy(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what}: expected an array of shape {tuple(shape)}, got {type(value).__name__} "
+                         f"({error})") from None
+    if array.shape != tuple(shape):
+        raise ValueError(f"{what}: expected shape {tuple(shape)}, got an array of shape {array.shape}")
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
+    return numpy.array(array, dtype=dtype)  # a copy: never share memory with the source

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend, regularizers
-from ..autograd import Tensor, as_numpy
+from ..autograd import Tensor, converted_weight
 from ..nn import Module, Parameter
 from . import initializers
 from .call_context import call_accepts, context
@@ -167,17 +167,18 @@ class Layer(Module):
     def set_weights(self, weights: list) -> None:
         """Copy arrays (NumPy, Tensor or torch) into ``weights``, in the same order and shapes."""
         own = self.weights
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"set_weights: expected a list of arrays (as get_weights returns), got "
+                            f"{type(weights).__name__}")
         if len(weights) != len(own):
             hint = "" if self.built else " It is not built yet: call it on an input first."
             raise ValueError(f"set_weights: layer '{self.name}' has {len(own)} weights "
                              f"{[w.path for w in own]}, got a list of {len(weights)} arrays.{hint}")
-        arrays = [as_numpy(value) for value in weights]
+        # Everything is converted and checked before the first weight changes.
+        arrays = [converted_weight(value, w.shape, w.dtype, f"set_weights: weight '{w.path}' of layer '{self.name}'")
+                  for w, value in zip(own, weights)]
         for w, array in zip(own, arrays):
-            if array.shape != w.shape:
-                raise ValueError(f"set_weights: weight '{w.path}' of layer '{self.name}' has shape {w.shape}, "
-                                 f"got an array of shape {array.shape}")
-        for w, array in zip(own, arrays):
-            w.data = backend.get_array_module(w.data).asarray(array, dtype=w.dtype)
+            w.data = backend.to_device(array, w.device)
 
     def count_params(self) -> int:
         """The number of scalars in ``weights`` (the layer must be built)."""
