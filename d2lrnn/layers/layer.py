@@ -28,6 +28,7 @@ from . import initializers
 from .call_context import call_accepts, context
 from .masks import attach_mask, mask_of, mask_of_inputs, masks_per_output
 from .naming import build_scope, to_snake_case, unique_name, weight_path
+from .auto_config import auto_config, completed_auto_config
 from .serialization import LAYER_CLASSES
 from .weight import OwnWeights, Weight, float_dtype_name, get_constraint
 
@@ -52,6 +53,13 @@ class Layer(Module):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         LAYER_CLASSES[cls.__name__] = cls
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
+        # Keras 3's automatic config: remember the constructor's arguments, so that a subclass
+        # without get_config can still be copied (Bidirectional) and rebuilt (from_config).
+        instance = super().__new__(cls)
+        instance._auto_config = auto_config(cls, args, kwargs)
+        return instance
 
     def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  name: str | None = None, **kwargs: Any) -> None:
@@ -259,8 +267,15 @@ class Layer(Module):
 
     # ------------------------------------------------------------------- config
     def get_config(self) -> dict:
-        """The constructor arguments that rebuild this layer (without its weights)."""
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The constructor arguments that rebuild this layer (without its weights).
+
+        A subclass that does not define ``get_config`` gets, as in Keras 3, the arguments its
+        constructor was called with (JSON-like values only are expected).
+        """
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if type(self).get_config is Layer.get_config and getattr(self, "_auto_config", None) is not None:
+            return completed_auto_config(type(self), config, self._auto_config)
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
