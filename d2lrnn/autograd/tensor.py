@@ -5,6 +5,8 @@ surface of the class is visible in this one file.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Sequence
 
 import numpy
@@ -38,24 +40,26 @@ class Tensor:
         xp = backend.array_module_for(device) if device is not None else backend.get_array_module(data)
         if device is None and xp is numpy and not isinstance(data, numpy.ndarray):
             xp = backend.array_module_for(backend.default_device())
-        if dtype is None and not hasattr(data, "dtype"):
-            probe = numpy.asarray(data)
-            dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
-        if device is not None and backend.device_of(data) != device:
-            data = backend.to_device(data, device)
         if data is None:
             raise TypeError("tensor: data must be a number, a list or an array, got None")
         try:
+            if dtype is None and not hasattr(data, "dtype"):
+                probe = numpy.asarray(data)
+                dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
+            if device is not None and backend.device_of(data) != device:
+                data = backend.to_device(data, device)
             self._data = xp.asarray(data, dtype=dtype)
         except ValueError as error:
             if "inhomogeneous" not in str(error) and "sequence" not in str(error):
                 raise
             raise ValueError("tensor: data must be rectangular (every row of a nested list the same length); "
                              f"NumPy says: {error}") from None
-        if self._data.dtype.kind in "cOV":
+        if self._data.dtype.kind in "cOVUS":
+            kind = self._data.dtype.kind
             raise TypeError(f"tensor: data must hold real numbers (float, int or bool), got dtype {self._data.dtype}"
-                            + (" (an object array: ragged lists, None or Python objects inside)"
-                               if self._data.dtype.kind == "O" else " (complex numbers are not supported)"))
+                            + (" (an object array: ragged lists, None or Python objects inside)" if kind == "O" else
+                               " (complex numbers are not supported)" if kind == "c" else
+                               " (text: turn tokens into ids first, e.g. with Vocab)" if kind in "US" else ""))
         if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype "
@@ -121,6 +125,8 @@ class Tensor:
         return self.creator is None
 
     def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor: it has no axis to count; use .item() for its value")
         return len(self._data)
 
     def __repr__(self) -> str:
@@ -172,7 +178,11 @@ class Tensor:
 
     def astype(self, dtype: Any) -> "Tensor":
         """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
-        return ops.AsType.apply(self, dtype=numpy.dtype(dtype))
+        try:
+            dtype = numpy.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"astype: dtype must be a NumPy dtype such as 'float32', got {dtype!r}") from None
+        return ops.AsType.apply(self, dtype=dtype)
 
     def float(self) -> "Tensor":
         return self.astype(numpy.float32)
@@ -255,15 +265,15 @@ class Tensor:
         return self
 
     def __pow__(self, exponent: float) -> "Tensor":
-        if isinstance(exponent, Tensor):
-            raise TypeError("**: the exponent must be a Python number (pow by a constant)")
+        if isinstance(exponent, Tensor) or isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+            raise TypeError(f"**: the exponent must be a Python number (pow by a constant), got {exponent!r}")
         return ops.Pow.apply(self, exponent=_python_number(exponent))
 
     def __matmul__(self, other: Any) -> "Tensor":
-        return ops.MatMul.apply(self, other)
+        return ops.MatMul.apply(self, _matmul_operand(other))
 
     def __rmatmul__(self, other: Any) -> "Tensor":
-        return ops.MatMul.apply(other, self)
+        return ops.MatMul.apply(_matmul_operand(other), self)
 
     def __abs__(self) -> "Tensor":
         return ops.Abs.apply(self)
@@ -307,19 +317,30 @@ class Tensor:
 
     def clip(self, low: float | None = None, high: float | None = None) -> "Tensor":
         """Values limited to [low, high] (either may be None); same shape; zero gradient where clipped."""
+        for name, bound in (("low", low), ("high", high)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)
+                                      or math.isnan(bound)):
+                raise ValueError(f"clip: {name} must be a number or None, got {bound!r}")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip: low must be <= high, got low={low}, high={high}")
         return ops.Clip.apply(self, low=_python_number(low), high=_python_number(high))
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
+        _check_axis(axis, self.ndim, "sum")
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
+        _check_axis(axis, self.ndim, "mean")
+        _check_not_empty(self, "mean")
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Maximum over ``axis`` (all axes if None); tied maxima share the gradient equally."""
+        _check_axis(axis, self.ndim, "max")
+        _check_not_empty(self, "max")
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis: int | None = None) -> "Tensor":
@@ -337,6 +358,9 @@ class Tensor:
         """Permute the axes like ``numpy.transpose``: reversed when no axes (or None) are given."""
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
+        if axes and sorted(a % self.ndim if isinstance(a, numbers.Integral) and -self.ndim <= a < self.ndim else a
+                           for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes must be a permutation of 0..{self.ndim - 1}, got {tuple(axes)}")
         return ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def permute(self, *axes: int) -> "Tensor":
@@ -345,6 +369,8 @@ class Tensor:
 
     def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
         """Axes ``axis1`` and ``axis2`` exchanged, e.g. (B, T, D) -> (T, B, D) with ``swapaxes(0, 1)``."""
+        _check_axis(axis1, self.ndim, "swapaxes")
+        _check_axis(axis2, self.ndim, "swapaxes")
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return ops.Transpose.apply(self, axes=tuple(axes))
@@ -359,6 +385,29 @@ class Tensor:
     def split(self, sections: int | Sequence[int], axis: int = 0) -> tuple:
         """Pieces along ``axis``: ``sections`` equal parts (an int) or parts of the given sizes (a list)."""
         return ops.Split.apply(self, sections=sections, axis=axis)
+
+
+def _check_axis(axis: Any, ndim: int, method: str) -> None:
+    """An axis argument: None, an int in [-ndim, ndim) or a tuple of them (NumPy integers count)."""
+    for a in axis if isinstance(axis, (tuple, list)) else (axis,):
+        if a is None and not isinstance(axis, (tuple, list)):
+            continue
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{method}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{method}: axis {a} is out of range for a tensor with {ndim} axes")
+
+
+def _check_not_empty(t: "Tensor", method: str) -> None:
+    if t._data.size == 0:
+        raise ValueError(f"{method}(): the tensor is empty (shape {t.shape}): there is nothing to reduce")
+
+
+def _matmul_operand(other: Any) -> Any:
+    if isinstance(other, Tensor) or getattr(other, "ndim", 0) >= 1:
+        return other
+    raise TypeError(f"@: matrix multiplication needs a Tensor or an array with at least one axis, got "
+                    f"{type(other).__name__} {other!r}; use * to scale by a number")
 
 
 def _python_number(value: Any) -> Any:

@@ -118,6 +118,6 @@ class AbstractRNNCell(Layer):
         """Zeros of shape (batch_size, size) for each state."""
         if not is_int_at_least(batch_size, 0):
             raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {batch_size!r}. "
+                f"get_initial_state: expected batch_size, an int, got {batch_size if isinstance(batch_size, int) else type(batch_size).__name__}. "
                 "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
         return zero_states(self, batch_size)

@@ -9,7 +9,17 @@ import inspect
 from typing import Any
 
 
-def auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
+class Arguments:
+    """The remembered arguments, wrapped: a plain dict attribute holding a layer argument would make
+    that layer look like a sub-layer of its owner (``Layer._sublayers`` looks into dicts)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict) -> None:
+        self.values = values
+
+
+def auto_config(cls: type, args: tuple, kwargs: dict) -> Arguments | None:
     """The arguments of ``cls(*args, **kwargs)`` by parameter name, or None when they cannot be
     named (variadic or positional-only parameters, or arguments that do not fit the signature)."""
     try:
@@ -26,14 +36,14 @@ def auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
             config.update(value)
         else:
             config[name] = value
-    return config
+    return Arguments(config)
 
 
-def completed_auto_config(cls: type, base: dict, arguments: dict) -> dict:
+def completed_auto_config(cls: type, base: dict, arguments: Arguments) -> dict:
     """``base`` (name, trainable, dtype) updated with the constructor ``arguments``; base keys the
     constructor cannot take (no such parameter and no ``**kwargs``) are dropped."""
     parameters = inspect.signature(cls.__init__).parameters
     takes_kwargs = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     config = {k: v for k, v in base.items() if takes_kwargs or k in parameters}
-    config.update(arguments)
+    config.update(arguments.values)
     return config

@@ -55,9 +55,6 @@ def unavailable_reason(layer: Any, mask: Any) -> str | None:
         return f"dtype={layer.dtype!r} (the kernel runs float32 or float64)"
     if mask is not None and not is_right_padded(mask):
         return "the mask is not right-padded (each row must be True...True then False...False)"
-    if mask is not None and not layer.go_backwards and not bool(mask.any(axis=1).all()):
-        # Keras gives zeros for such a row; the kernel would repeat the initial state.
-        return "a sequence is masked at every step"
     return None
 
 
@@ -77,6 +74,9 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
     # right-padded mask, every masked step comes first: zero them all.
     outputs, final_states = cell.fused_sequence(x, states, lengths=_lengths(mask), reverse=layer.go_backwards,
                                                 zero_masked_outputs=layer.zero_output_for_mask or layer.go_backwards)
+    if mask is not None and not layer.go_backwards and not bool(mask.any(axis=1).all()):
+        # A row masked at every step: Keras outputs zeros there, the kernel would repeat h0.
+        outputs = outputs * Tensor._wrap(mask.any(axis=1)[None, :, None].astype(outputs.dtype), False)
     # The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
     if layer.go_backwards:
         last_output = outputs[0]

@@ -119,7 +119,7 @@ class RNN(Layer):
         """The cell's initial states for ``batch_size`` sequences (zeros), in state order."""
         if not is_int_at_least(batch_size, 0):
             raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {batch_size!r}. "
+                f"get_initial_state: expected batch_size, an int, got {batch_size if isinstance(batch_size, int) else type(batch_size).__name__}. "
                 "Keras 3 takes the batch size (e.g. layer.get_initial_state(x.shape[0])), not the inputs.")
         make = getattr(self.cell, "get_initial_state", None)
         states = make(batch_size) if make is not None else zero_states(self.cell, batch_size)
