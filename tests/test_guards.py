@@ -233,7 +233,7 @@ def test_masked_outputs_equal_keras(name, go_backwards, padding, use_fused):
     ours = getattr(layers, name)(5, return_sequences=True, return_state=True, go_backwards=go_backwards,
                                  use_fused=use_fused)
     ours.build(x.shape)
-    ours.set_weights([keras.ops.convert_to_numpy(w) for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     got = [o.numpy() for o in ours(x, mask=mask, initial_state=states)]
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, atol=1e-5)
