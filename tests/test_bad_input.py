@@ -366,7 +366,7 @@ ROWS: dict[str, Row] = {
                                           check=lambda first: np.all(first == 0)),
     "Bidirectional(Dense)": Row("layers", lambda: layers.Bidirectional(layers.Dense(2)), ValueError, "layer"),
     "Bidirectional(merge_mode)": Row("layers", lambda: layers.Bidirectional(layers.LSTM(2), merge_mode="avg"),
-                                     ValueError, "merge_mode"),
+                                     ValueError, "merge mode"),
     "Bidirectional(RNN(custom cell))": Row("layers", lambda: layers.Bidirectional(
         layers.RNN(CellWithoutConfig(2)))(np.ones((1, 3, 2), np.float32)), None,
         check=lambda y: y.shape == (1, 4)),
