@@ -38,7 +38,7 @@ from ..training.progress_bar import FitProgress
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import saving
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, TerminateOnNaN
 from .data_adapter import (ArrayData, IterableData, as_structure, class_weights_to_sample_weights, is_batch_iterable,
                            per_output, unwrap_single)
 
@@ -202,7 +202,8 @@ class TrainableModel(Layer):
             validation_freq: validate after every ``validation_freq``-th epoch.
             on_nan: 'stop' (default): a NaN or Inf training loss raises a FloatingPointError naming the
                 epoch and batch, before that batch changes the weights. 'continue' trains on, which is
-                Keras's default (Keras stops only with its TerminateOnNaN callback).
+                Keras's default (Keras stops only with its TerminateOnNaN callback). With a TerminateOnNaN
+                among ``callbacks``, that callback decides, as in Keras.
             detect_anomaly: run each training step under ``d2l.autograd.detect_anomaly()``, which names the
                 first op whose forward or backward gives NaN or Inf (slow; for finding a problem).
 
@@ -216,6 +217,7 @@ class TrainableModel(Layer):
         check_non_negative_int(initial_epoch, "initial_epoch")
         check_positive_int(validation_freq, "validation_freq")
         check_choice(on_nan, "on_nan", ON_NAN_CHOICES)
+        stop_on_nan = on_nan == "stop" and not any(isinstance(c, TerminateOnNaN) for c in callbacks or [])
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split: expected a fraction in [0, 1), got {validation_split!r}")
 
@@ -272,7 +274,7 @@ class TrainableModel(Layer):
                         break
                     callback_list.on_train_batch_begin(step)
                     with anomaly_mode() if detect_anomaly else nullcontext():
-                        logs = self._train_step(xb, yb, wb, tracker, (epoch, step) if on_nan == "stop" else None)
+                        logs = self._train_step(xb, yb, wb, tracker, (epoch, step) if stop_on_nan else None)
                     progress.on_batch_end(step, logs)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
