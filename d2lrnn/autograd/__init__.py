@@ -1,7 +1,7 @@
 """The autograd engine: Tensor, the Function rule, primitive ops, composites, gradcheck."""
 from .anomaly import detect_anomaly, is_anomaly_enabled
-from .creation import (arange, as_numpy, as_tensor, converted_weight, full, normal, ones, ones_like, rand, randn, randn_like, tensor,
-                       zeros, zeros_like)
+from .creation import (arange, as_numpy, as_tensor, converted_weight, full, normal, ones, ones_like, rand, randn,
+                       randn_like, tensor, zeros, zeros_like)
 from .function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
 from .functional import (clip, concat, cross_entropy, dropout, log_softmax, logsumexp, maximum, mse, one_hot,
                          softmax, split, stack, where)

@@ -37,6 +37,14 @@ def zero_states(cell: Layer, batch_size: int) -> list[Tensor]:
             for size in flat_state_sizes(cell.state_size)]
 
 
+def check_batch_size(batch_size: Any, example: str) -> None:
+    """get_initial_state takes a batch size (NumPy integers count), not the inputs (Keras 2's form)."""
+    if not is_int_at_least(batch_size, 0):
+        shown = batch_size if isinstance(batch_size, (int, float)) else type(batch_size).__name__
+        raise TypeError(f"get_initial_state: expected batch_size, an int, got {shown}. Keras 3 takes the batch "
+                        f"size (e.g. {example}), not the inputs.")
+
+
 def check_cell(cell: Any, where_used: str) -> None:
     """A cell has ``call`` and ``state_size``; a whole recurrent layer is not a cell."""
     if hasattr(cell, "return_sequences"):  # RNN, LSTM, Bidirectional...: layers that loop over time
@@ -116,8 +124,5 @@ class AbstractRNNCell(Layer):
 
     def get_initial_state(self, batch_size: int) -> list[Tensor]:
         """Zeros of shape (batch_size, size) for each state."""
-        if not is_int_at_least(batch_size, 0):
-            raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {batch_size if isinstance(batch_size, int) else type(batch_size).__name__}. "
-                "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
+        check_batch_size(batch_size, "get_initial_state(x.shape[0])")
         return zero_states(self, batch_size)
