@@ -108,9 +108,8 @@ def gpu(request, monkeypatch):
     backend._checked_device.cache_clear()
 
 
-# Keras-style recurrent layers hold their weights in their cells and look for a device in their own.
-KNOWN_DEVICE_BUG = {"layers.SimpleRNN", "layers.LSTM return_state", "layers.GRU go_backwards",
-                    "layers.LSTM generic loop", "layers.Bidirectional(LSTM)"}
+# Keras-style recurrent layers hold their weights in their cells; they take their device from them.
+KNOWN_DEVICE_BUG: set = set()
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=TypeError))

@@ -11,7 +11,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Tensor, no_grad, randn, stack, zeros
 from ..autograd.functional import one_hot
-from ..checks import is_int_at_least
+from ..checks import check_number, is_int_at_least
 from ..nn import Parameter
 from ..training import Classifier, Module
 
@@ -30,6 +30,7 @@ class RNNLMScratch(Classifier):
         super().__init__()
         if not is_int_at_least(vocab_size, 1):
             raise ValueError(f"{type(self).__name__}: vocab_size must be a positive int, got {vocab_size!r}")
+        check_number(lr, f"{type(self).__name__}: lr", 0.0, low_open=True)
         self.save_hyperparameters()
         self.init_params()
 
