@@ -108,13 +108,7 @@ def gpu(request, monkeypatch):
     backend._checked_device.cache_clear()
 
 
-# Keras-style recurrent layers hold their weights in their cells and look for a device in their own.
-KNOWN_DEVICE_BUG = {"layers.SimpleRNN", "layers.LSTM return_state", "layers.GRU go_backwards",
-                    "layers.LSTM generic loop", "layers.Bidirectional(LSTM)"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=TypeError))
-                                  if n in KNOWN_DEVICE_BUG else n for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_module_on_gpu_matches_cpu(name, gpu):
     build, make_input = CASES[name]
     d2l.seed(0)
@@ -130,3 +124,24 @@ def test_module_on_gpu_matches_cpu(name, gpu):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
     for got, want in zip(gpu_grads, cpu_grads):
         np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-4)
+
+
+def test_gradcheck_runs_where_its_inputs_are(gpu):
+    weights = d2l.tensor([[0.2, -1.0, 3.0]], device="gpu")  # a constant of the function, on the GPU
+    logits = d2l.tensor([[1.0, 2.0, 0.5]], device="gpu")
+    assert d2l.gradcheck(lambda o: d2l.autograd.functional.softmax(o) * weights, logits)
+    with pytest.raises(AssertionError, match="gradcheck: input 0"):  # and it still catches a wrong gradient
+        d2l.gradcheck(lambda o: WrongTanh.apply(o) * weights, logits)
+
+
+class WrongTanh(d2l.Function):
+    """tanh with the derivative 1 - y (not 1 - y^2): gradcheck must notice."""
+
+    def forward(self, x):
+        y = self.xp.tanh(x)
+        self.save(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved
+        return grad * (1 - y)

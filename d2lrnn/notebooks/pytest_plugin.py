@@ -26,7 +26,7 @@ from . import environment
 from .tolerance import TEXT_KEYS, Tolerance, reconcile, tolerance_of
 
 PLUGIN_NAME = "d2lrnn.notebooks.pytest_plugin"
-DATA_ERRORS = ("DownloadError", "ChecksumError")
+DATA_ERRORS = ("DownloadError", "ChecksumError", "CacheDirectoryError")
 # Output fields nbval neither sanitizes nor compares as text.
 _KEPT_AS_IS = ("metadata", "traceback", "output_type", "name", "execution_count")
 

@@ -10,9 +10,11 @@ forward order before the concatenation, so H_t pairs the two states of the same 
 """
 from __future__ import annotations
 
+import inspect
+
 from typing import Any, Callable
 
-from ..autograd import concat
+from ..autograd.functional import cat
 from ..training import Module
 from .rnn import RNNScratch, check_sizes, time_steps
 
@@ -42,6 +44,9 @@ class BiRNNScratch(Module):
         else:
             f_hiddens = b_hiddens = num_hiddens
         check_sizes("BiRNNScratch", num_inputs=num_inputs, f_hiddens=f_hiddens, b_hiddens=b_hiddens)
+        if isinstance(rnn, type) and "sigma" not in inspect.signature(rnn).parameters:
+            raise TypeError(f"rnn: expected a scratch class called as rnn(num_inputs, num_hiddens, sigma), such as "
+                            f"RNNScratch or GRUScratch; {rnn.__name__} takes no sigma")
         self.f_rnn = rnn(num_inputs, f_hiddens, sigma)
         self.b_rnn = rnn(num_inputs, b_hiddens, sigma)
         self.num_hiddens = self.f_rnn.num_hiddens + self.b_rnn.num_hiddens  # the output dimension
@@ -65,6 +70,6 @@ class BiRNNScratch(Module):
             raise ValueError(f"BiRNNScratch: Hs must be the pair (f_H, b_H), got {type(Hs).__name__}")
         f_H, b_H = Hs
         f_outputs, f_H = self.f_rnn(steps, f_H)
-        b_outputs, b_H = self.b_rnn(steps[::-1], b_H)
-        outputs = [concat((f, b), axis=-1) for f, b in zip(f_outputs, b_outputs[::-1])]
+        b_outputs, b_H = self.b_rnn(list(reversed(steps)), b_H)
+        outputs = [cat((f, b), -1) for f, b in zip(f_outputs, reversed(b_outputs))]
         return outputs, (f_H, b_H)
