@@ -21,21 +21,12 @@ def _strip_colours(text: str) -> str:
 
 def run(path: Path) -> str:
     import nbformat
-    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
-    class ThisPythonKernelSpecs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-            return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
-
-    class ThisPythonKernelManager(AsyncKernelManager):
-        def _kernel_spec_manager_default(self) -> KernelSpecManager:
-            return ThisPythonKernelSpecs(data_dir=self.data_dir)
+    from d2lrnn.notebooks.build import this_python_kernel_manager
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3", kernel_manager_class=ThisPythonKernelManager,
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", kernel_manager_class=this_python_kernel_manager(),
                             skip_cells_with_tag="nbval-skip", resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:

@@ -26,17 +26,12 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def execute(path: Path, timeout: int = 600):
-    """Run the notebook at ``path`` in a kernel of this Python; return the executed notebook.
-
-    Raises ``nbclient.exceptions.CellExecutionError`` when a cell not tagged
-    ``raises-exception`` raises.
-    """
-    import nbformat
+def this_python_kernel_manager():
+    """A jupyter_client kernel manager class whose "python3" kernel runs this Python (not the one
+    a kernelspec on the machine names), so notebooks see the same packages as the caller."""
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
 
     class ThisPythonKernelSpecs(KernelSpecManager):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
@@ -45,6 +40,18 @@ def execute(path: Path, timeout: int = 600):
     class ThisPythonKernelManager(AsyncKernelManager):
         def _kernel_spec_manager_default(self) -> KernelSpecManager:
             return ThisPythonKernelSpecs(data_dir=self.data_dir)
+
+    return ThisPythonKernelManager
+
+
+def execute(path: Path, timeout: int = 600):
+    """Run the notebook at ``path`` in a kernel of this Python; return the executed notebook.
+
+    Raises ``nbclient.exceptions.CellExecutionError`` when a cell not tagged
+    ``raises-exception`` raises.
+    """
+    import nbformat
+    from nbclient import NotebookClient
 
     class SeededClient(NotebookClient):
         async def async_start_new_kernel_client(self):
@@ -60,7 +67,7 @@ def execute(path: Path, timeout: int = 600):
         notebook,
         timeout=timeout,
         kernel_name="python3",
-        kernel_manager_class=ThisPythonKernelManager,
+        kernel_manager_class=this_python_kernel_manager(),
         skip_cells_with_tag=SKIP_TAG,
         record_timing=False,
         resources={"metadata": {"path": str(Path(path).parent)}},

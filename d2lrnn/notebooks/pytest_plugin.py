@@ -11,7 +11,8 @@ It changes nothing for cells without a tolerance marker: they are compared by nb
 - ``--d2lrnn-strict`` ignores the markers; ``--d2lrnn-margin M`` divides every tolerance by M
   (proof that outputs hold with room to spare); ``--d2lrnn-env`` starts kernels in the fixed
   environment of ``d2lrnn.notebooks.environment``, seeded before the first cell.
-- When a cell fails because a data set cannot be had (``DownloadError``/``ChecksumError``), the
+- When a cell fails because a data set cannot be had (``DownloadError``, ``ChecksumError``,
+  ``CacheDirectoryError``), the
   notebook's later cells are skipped with that reason instead of failing with ``NameError``.
 """
 from __future__ import annotations
