@@ -108,12 +108,7 @@ def gpu(request, monkeypatch):
     backend._checked_device.cache_clear()
 
 
-# Keras-style recurrent layers hold their weights in their cells; they take their device from them.
-KNOWN_DEVICE_BUG: set = set()
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=TypeError))
-                                  if n in KNOWN_DEVICE_BUG else n for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_module_on_gpu_matches_cpu(name, gpu):
     build, make_input = CASES[name]
     d2l.seed(0)
