@@ -178,6 +178,8 @@ def download(name: str, cache_dir: str | None = None) -> str:
                if not is_valid(os.path.join(root, rel), checksum)}
     if missing and dataset.packaged and all(
             is_valid(os.path.join(PACKAGED_DIR, rel), checksum) for rel, checksum in dataset.files.items()):
+        if cache_dir is not None or os.environ.get(ENV_DATA_DIR):
+            _prepare_cache_dir(root, cache_dir)  # a cache asked for that cannot hold files is still reported
         return _result_path(dataset, PACKAGED_DIR)
     if missing:
         _prepare_cache_dir(root, cache_dir)
