@@ -14,7 +14,8 @@ import pytest
 
 from d2lrnn import backend
 from d2lrnn.kernels import cupy_kernels
-from test_kernels import CASES, KINDS, gradients, make_arguments, run_kernel
+from test_kernels import (BIDIRECTIONAL_CASES, CASES, KINDS, gradients, make_arguments, make_bidirectional_arguments,
+                          run_bidirectional, run_kernel)
 
 FACTORIES = [cupy_kernels._rnn_forward, cupy_kernels._lstm_forward, cupy_kernels._lstm_backward,
              cupy_kernels._gru_forward, cupy_kernels._gru_backward]
@@ -82,6 +83,21 @@ def test_gpu_branch_matches_numpy_branch(kind, options, request):
     expected_grads = gradients(expected, args)
     request.getfixturevalue("gpu_branch_on_cpu")
     fused = run_kernel(kind, args, **options)
+    for got, want in zip(fused, expected):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-13)
+    for got, want in zip(gradients(fused, args), expected_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("options", BIDIRECTIONAL_CASES,
+                         ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize("kind", KINDS)
+def test_gpu_branch_of_the_bidirectional_kernels_matches_numpy_branch(kind, options, request):
+    args = make_bidirectional_arguments(kind)
+    expected = run_bidirectional(kind, args, **options)
+    expected_grads = gradients(expected, args)
+    request.getfixturevalue("gpu_branch_on_cpu")
+    fused = run_bidirectional(kind, args, **options)
     for got, want in zip(fused, expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-13)
     for got, want in zip(gradients(fused, args), expected_grads):
