@@ -95,7 +95,14 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
         outputs, h = kernels.gru_sequence(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias[0],
                                           cell.bias[1], **options)
         final_states = [h]
-    # The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
+    return _layer_results(layer, outputs, final_states)
+
+
+def _layer_results(layer: Any, outputs: Tensor, final_states: list) -> tuple:
+    """A kernel's time-major outputs (T, B, U) -> (last output, sequence or None, final states).
+
+    The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
+    """
     if layer.go_backwards:
         last_output = outputs[0]
         ordered = outputs[::-1]
@@ -104,6 +111,63 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
         ordered = outputs
     sequence = ordered.transpose(1, 0, 2) if layer.return_sequences else None
     return last_output, sequence, final_states
+
+
+def bidirectional_unavailable_reason(forward_layer: Any, backward_layer: Any, training: bool) -> str | None:
+    """Why the two layers of a Bidirectional cannot run as one bidirectional kernel call (None if they can).
+
+    Each layer must also pass ``unavailable_reason`` for the call's mask.
+    """
+    cells = [getattr(layer, "cell", None) for layer in (forward_layer, backward_layer)]
+    names = [_kernel_name(cell) if cell is not None else None for cell in cells]
+    if names[0] is None or names[0] != names[1]:
+        return "the two directions do not run the same fused kernel"
+    if forward_layer.go_backwards or not backward_layer.go_backwards:
+        return "the forward layer goes backwards or the backward layer does not"
+    if cells[0].units != cells[1].units or forward_layer.dtype != backward_layer.dtype:
+        return "the two directions differ in units or dtype"
+    if names[0] == "rnn_sequence" and cells[0].activation is not cells[1].activation:
+        return "the two directions differ in activation"
+    if forward_layer.zero_output_for_mask != backward_layer.zero_output_for_mask:
+        return "the two directions differ in zero_output_for_mask"
+    if training and any(cell.dropout > 0 for cell in cells):
+        return "input dropout draws one mask per direction"
+    if any(layer.activity_regularizer is not None for layer in (forward_layer, backward_layer)):
+        return "an activity regularizer is added by the layer's own call"
+    return None
+
+
+def run_bidirectional(forward_layer: Any, backward_layer: Any, sequences: Tensor, forward_states: list,
+                      backward_states: list, mask: Any) -> tuple[tuple, tuple]:
+    """Both layers of a Bidirectional in one kernel call (one time loop for both directions).
+
+    Returns each layer's (last output, sequence or None, final states), as ``run`` does.
+    """
+    cell = forward_layer.cell
+    name = _kernel_name(cell)
+    x = sequences.transpose(1, 0, 2)  # time-major (T, B, D)
+    options = {"lengths": _lengths(mask), "zero_masked_outputs": forward_layer.zero_output_for_mask}
+
+    def weights(layer: Any) -> tuple:
+        c = layer.cell
+        return (c.kernel, c.recurrent_kernel, c.bias[0], c.bias[1]) if name == "gru_sequence" else \
+            (c.kernel, c.recurrent_kernel, c.bias)
+
+    forward = (*forward_states, *weights(forward_layer))
+    backward = (*backward_states, *weights(backward_layer))
+    if name == "rnn_sequence":
+        Y, h_f, h_b = kernels.rnn_bidirectional(x, forward, backward,
+                                                activation=activations.serialize(cell.activation), **options)
+        finals = [h_f], [h_b]
+    elif name == "lstm_sequence":
+        Y, forward_finals, backward_finals = kernels.lstm_bidirectional(x, forward, backward, **options)
+        finals = list(forward_finals), list(backward_finals)
+    else:
+        Y, h_f, h_b = kernels.gru_bidirectional(x, forward, backward, **options)
+        finals = [h_f], [h_b]
+    H = cell.units
+    return (_layer_results(forward_layer, Y[:, :, :H], finals[0]),
+            _layer_results(backward_layer, Y[:, :, H:], finals[1]))
 
 
 def _lengths(mask: Any) -> Any:
