@@ -120,14 +120,14 @@ def rnn_step(projected: Any, recurrent: Any, h_prev: Any, valid: Any, relu: bool
 
 def lstm_step(projected: Any, recurrent: Any, c_prev: Any, h_prev: Any, valid: Any, gates: Any, c: Any,
               tanh_c: Any, h: Any) -> None:
-    """One LSTM step's gate math; projected, recurrent, gates (R, 4, B, H), planes o, i, f, g."""
-    _lstm_forward()(*_planes(projected), *_planes(recurrent), c_prev, h_prev, valid, *_planes(gates), c, tanh_c, h)
+    """One LSTM step's gate math; projected, recurrent, gates (4, R, B, H), planes o, i, f, g."""
+    _lstm_forward()(*projected, *recurrent, c_prev, h_prev, valid, *gates, c, tanh_c, h)
 
 
 def lstm_step_backward(dh: Any, dc_in: Any, factors: Any, blocks: Any) -> None:
-    """One LSTM step's gradient products (see lstm.py): factors (R, B, 6, H), blocks dc_h, do and
-    di, df, dg, dc_{t-1}; blocks (R, B, 6, H) receives do, di, df, dg, dc_{t-1} (not the scratch dc_h)."""
-    _lstm_backward()(dh, dc_in, *_planes(factors, 2), *_planes(blocks, 2)[1:])
+    """One LSTM step's gradient products (see lstm.py): factors (6, R, B, H), planes dc_h, do and
+    di, df, dg, dc_{t-1}; blocks (6, R, B, H) receives do, di, df, dg, dc_{t-1} (not the scratch dc_h)."""
+    _lstm_backward()(dh, dc_in, *factors, *blocks[1:])
 
 
 def gru_step(projected: Any, m: Any, h_prev: Any, valid: Any, gates: Any, h: Any) -> None:

@@ -32,9 +32,9 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, check_bidirectional, direction_groups, direction_masks, input_gradient,
-                       length_mask, output_gradients, packed, sequence_outputs, stacked_inputs, steps_per_chunk,
-                       to_api_order, to_planes)
+from .sequence import (backward_chunks, check_arguments, check_bidirectional, direction_groups, direction_masks,
+                       input_gradient, length_mask, output_gradients, packed, products_by_direction, sequence_outputs,
+                       stacked_inputs, steps_per_chunk, to_api_order, to_planes)
 
 PLANES = (3, 0, 1, 2)  # plane k holds API gate block PLANES[k]: o, i, f, g
 PER_DIRECTION = 5  # h0, c0, W_x, W_h, b
@@ -59,73 +59,80 @@ class LSTMSequence(Function):
         inputs = stacked_inputs(xp, x, reverse)  # (R, T*B, D + 1)
         W_in = xp.concatenate([W_x, to_planes(xp, b, PLANES, H)[:, :, None, :]], axis=2)  # bias as the last row
 
-        # act[r, :, s]: the planes o, i, f, g, c_{t-1} of step s; the input projections of all
-        # steps fill o..g in one matmul, and step s writes c_t into the c_{t-1} plane of step s + 1.
-        act = xp.empty((R, 5, T + 1, B, H), dtype=dtype)
-        xp.matmul(inputs[:, None], W_in * scale, out=act.reshape(R, 5, (T + 1) * B, H)[:, :4, :T * B])
+        # act[s]: the planes o, i, f, g, c_{t-1} of step s, each (R, B, H), one contiguous block
+        # per step. The input projections of all steps fill o..g (one matmul, one copy), and
+        # step s writes c_t into the c_{t-1} plane of step s + 1.
+        act = xp.empty((T + 1, 5, R, B, H), dtype=dtype)
+        projected = xp.matmul(inputs[:, None], W_in * scale).reshape(R, 4, T, B, H)
+        act[:T, :4] = projected.transpose(2, 1, 0, 3, 4)
+        del projected
         # On the CPU the activations overwrite the pre-activations; the GPU kernel writes them
         # to a buffer of their own (no array is read and written in one launch).
         gates = xp.empty_like(act) if on_gpu else act
-        gates[:, 4, 0] = c0
-        hs = xp.empty((R, T + 1, 1, B, H), dtype=dtype)  # hs[:, s]: the (R, 1, B, H) state before step s
+        gates[0, 4] = c0
+        hs = xp.empty((R, T + 1, 1, B, H), dtype=dtype)  # hs[:, s]: the (R, 1, B, H) states before step s
         hs[:, 0, 0] = h0
-        tanh_c = xp.empty((R, T, B, H), dtype=dtype)
-        recurrent = xp.empty((R, 4, B, H), dtype=dtype)
-        products = xp.empty((R, 2, B, H), dtype=dtype)
+        tanh_c = xp.empty((T, R, B, H), dtype=dtype)
+        recurrent = xp.empty((4, R, B, H), dtype=dtype)
+        recurrent_by_direction = recurrent.transpose(1, 0, 2, 3)  # the matmul's (R, 4, B, H) view of it
+        products = xp.empty((2, R, B, H), dtype=dtype)
         half = xp.full((), 0.5, dtype=dtype)  # (a Python number costs more per call)
         W_h_scaled = W_h * scale
         masks = direction_masks(xp, mask, reverse)  # (R, T, B, 1)
-        padded = None if masks is None else ~masks
+        padded = None if masks is None else ~masks.transpose(1, 0, 2, 3)  # (T, R, B, 1)
         for s in range(T):
-            xp.matmul(hs[:, s], W_h_scaled, out=recurrent)
-            c, tc, h = gates[:, 4, s + 1], tanh_c[:, s], hs[:, s + 1, 0]
+            xp.matmul(hs[:, s], W_h_scaled, out=recurrent_by_direction)
+            c, tc, h = gates[s + 1, 4], tanh_c[s], hs[:, s + 1, 0]
             if on_gpu:
-                cupy_kernels.lstm_step(act[:, :4, s], recurrent, gates[:, 4, s], hs[:, s, 0],
-                                       True if masks is None else masks[:, s], gates[:, :4, s], c, tc, h)
+                cupy_kernels.lstm_step(act[s, :4], recurrent, gates[s, 4], hs[:, s, 0],
+                                       True if padded is None else ~padded[s], gates[s, :4], c, tc, h)
                 continue
-            step = act[:, :, s]
-            xp.add(step[:, :4], recurrent, out=step[:, :4])
-            xp.tanh(step[:, :4], out=step[:, :4])  # G, and tanh(a / 2) of o, i, f
-            xp.multiply(step[:, :3], half, out=step[:, :3])
-            xp.add(step[:, :3], half, out=step[:, :3])  # O, I, F
-            xp.multiply(step[:, 1:3], step[:, 3:5], out=products)  # I * G, F * c_{t-1}
-            xp.add(products[:, 0], products[:, 1], out=c)
+            step = act[s]
+            xp.add(step[:4], recurrent, out=step[:4])
+            xp.tanh(step[:4], out=step[:4])  # G, and tanh(a / 2) of o, i, f
+            xp.multiply(step[:3], half, out=step[:3])
+            xp.add(step[:3], half, out=step[:3])  # O, I, F
+            xp.multiply(step[1:3], step[3:5], out=products)  # I * G, F * c_{t-1}
+            xp.add(products[0], products[1], out=c)
             xp.tanh(c, out=tc)
-            xp.multiply(step[:, 0], tc, out=h)
+            xp.multiply(step[0], tc, out=h)
             if padded is not None:  # past a sequence's end its state is carried unchanged
-                xp.copyto(c, step[:, 4], where=padded[:, s])
-                xp.copyto(h, hs[:, s, 0], where=padded[:, s])
+                xp.copyto(c, step[4], where=padded[s])
+                xp.copyto(h, hs[:, s, 0], where=padded[s])
 
-        self.save(inputs, hs, gates, tanh_c, W_x, W_h, mask, masks, reverse, zero_masked_outputs)
+        self.save(inputs, hs, gates, tanh_c, W_x, W_h, mask, padded, reverse, zero_masked_outputs)
         Y = sequence_outputs(xp, [hs[r, 1:, 0] for r in range(R)], reverse, mask, zero_masked_outputs)
         finals = []
         for r in range(R):
-            finals += [hs[r, T, 0].copy(), gates[r, 4, T].copy()]
+            finals += [hs[r, T, 0].copy(), gates[T, 4, r].copy()]
         return (Y, *finals)
 
     def backward(self, d_outputs, *d_finals):
         xp = self.xp
-        inputs, hs, gates, tanh_c, W_x, W_h, mask, masks, reverse, zero_masked_outputs = self.saved
-        R, T, B, H = tanh_c.shape
+        inputs, hs, gates, tanh_c, W_x, W_h, mask, padded, reverse, zero_masked_outputs = self.saved
+        T, R, B, H = tanh_c.shape
         D = W_x.shape[2]
         dtype = hs.dtype
         d_out = output_gradients(xp, d_outputs, reverse, mask, zero_masked_outputs)  # (R, T, B, H)
-        padded = None if masks is None else ~masks
         chunk = steps_per_chunk(R * 6 * B * H)
-        # Local derivatives, planes dc_h, do (times dh) and di, df, dg, dc_{t-1} (times dc).
-        local = xp.empty((R, 6, chunk, B, H), dtype=dtype)
-        dz = xp.empty((R, T, B, 6, H), dtype=dtype)  # per step: dc_h, do, di, df, dg, dc_{t-1}
-        dz_gates = dz.reshape(R, T, B, 6 * H)[..., H:5 * H]  # do..dg packed, for the matmuls
-        W_h_T = packed(xp, W_h).transpose(0, 2, 1)  # (R, 4H, H)
+        # Local derivatives of a block of steps, per step the planes dc_h, do (times dh) and
+        # di, df, dg, dc_{t-1} (times dc), one contiguous block per step.
+        local = xp.empty((chunk, 6, R, B, H), dtype=dtype)
+        # The products of one step, the same planes; two buffers, as a step reads the dc_{t-1}
+        # of the step after it.
+        products = xp.empty((2, 6, R, B, H), dtype=dtype)
+        dz = xp.empty((T, R, B, 4 * H), dtype=dtype)  # do, di, df, dg of every step, packed for the matmuls
+        dz_planes = dz.reshape(T, R, B, 4, H).transpose(0, 3, 1, 2, 4)  # (T, 4, R, B, H) view
+        W_h_T = xp.ascontiguousarray(packed(xp, W_h).transpose(0, 2, 1))  # (R, 4H, H)
         dh = xp.stack(d_finals[0::2]).astype(dtype, copy=False)
         dc = xp.stack(d_finals[1::2]).astype(dtype, copy=False)
         dh_previous = xp.empty_like(dh)
         on_gpu = cupy_kernels.applies_to(hs)
         for start, stop in backward_chunks(T, chunk):
             # The bracketed factors of the module docstring, for a block of steps at once.
-            block = local[:, :, :stop - start]
-            o, i, f, g, c_prev = (gates[:, k, start:stop] for k in range(5))
-            tc = tanh_c[:, start:stop]
+            block = local[:stop - start]
+            o, i, f, g, c_prev = (gates[start:stop, k] for k in range(5))
+            tc = tanh_c[start:stop]
             to_c, k_o, k_i, k_f, k_g, c_to_c = (block[:, k] for k in range(6))
             xp.multiply(tc, tc, out=to_c)
             xp.subtract(1, to_c, out=to_c)
@@ -143,37 +150,37 @@ class LSTMSequence(Function):
             xp.subtract(1, k_g, out=k_g)
             xp.multiply(k_g, i, out=k_g)  # I (1 - G^2)
             c_to_c[...] = f
-            if masks is not None:
+            if padded is not None:
                 # A padded step passes dh and dc straight through and has no gate gradient.
-                valid = masks[:, None, start:stop]
-                xp.multiply(block[:, :5], valid, out=block[:, :5])
-                xp.copyto(c_to_c, 1, where=~masks[:, start:stop])
-            by_step = block.transpose(0, 2, 3, 1, 4)  # (R, steps, B, 6, H), lined up with dz[:, s]
+                xp.multiply(block[:, :5], ~padded[start:stop, None], out=block[:, :5])
+                xp.copyto(c_to_c, 1, where=padded[start:stop])
             for s in range(stop - 1, start - 1, -1):
-                factors, planes = by_step[:, s - start], dz[:, s]
+                factors, step = block[s - start], products[s % 2]
                 xp.add(dh, d_out[:, s], out=dh)
                 if on_gpu:
-                    cupy_kernels.lstm_step_backward(dh, dc, factors, planes)
+                    cupy_kernels.lstm_step_backward(dh, dc, factors, step)
                 else:
-                    xp.multiply(dh[:, :, None], factors[:, :, :2], out=planes[:, :, :2])  # dc_h, do
-                    xp.add(dc, planes[:, :, 0], out=dc)
-                    xp.multiply(dc[:, :, None], factors[:, :, 2:], out=planes[:, :, 2:])  # di, df, dg, dc_{t-1}
-                xp.matmul(dz_gates[:, s], W_h_T, out=dh_previous)
+                    xp.multiply(dh, factors[:2], out=step[:2])  # dc_h, do
+                    xp.add(dc, step[0], out=dc)
+                    xp.multiply(dc, factors[2:], out=step[2:])  # di, df, dg, dc_{t-1}
+                xp.copyto(dz_planes[s], step[1:5])
+                xp.matmul(dz[s], W_h_T, out=dh_previous)
                 if padded is not None:
-                    xp.copyto(dh_previous, dh, where=padded[:, s])
+                    xp.copyto(dh_previous, dh, where=padded[s])
                 dh, dh_previous = dh_previous, dh
-                dc = planes[:, :, 5]
+                dc = step[5]
 
-        flat_dz = dz.reshape(R, T * B, 6 * H)[..., H:5 * H]  # do, di, df, dg of every step
+        flat_dz = dz.transpose(1, 0, 2, 3).reshape(R, T * B, 4 * H)  # do, di, df, dg of every step (a copy if R = 2)
         dx = None
         if self.needs_input_grad[0]:
-            dx = input_gradient(xp.matmul(flat_dz, packed(xp, W_x).transpose(0, 2, 1)).reshape(R, T, B, D), reverse)
-        dW_in = xp.matmul(inputs.transpose(0, 2, 1), flat_dz)  # rows dW_x, then db (the ones column)
-        dW_h = xp.matmul(hs[:, :T, 0].reshape(R, T * B, H).transpose(0, 2, 1), flat_dz)
+            dx = input_gradient(products_by_direction(xp, flat_dz, packed(xp, W_x), transpose="right")
+                                .reshape(R, T, B, D), reverse)
+        dW_in = products_by_direction(xp, inputs, flat_dz, transpose="left")  # rows dW_x, then db (the ones column)
+        dW_h = products_by_direction(xp, hs[:, :T, 0].reshape(R, T * B, H), flat_dz, transpose="left")
         grads = [dx]
         for r in range(R):
-            grads += [dh[r], dc[r], to_api_order(xp, dW_in[r, :D], PLANES, H), to_api_order(xp, dW_h[r], PLANES, H),
-                      to_api_order(xp, dW_in[r, D], PLANES, H)]
+            grads += [dh[r], dc[r].copy(), to_api_order(xp, dW_in[r, :D], PLANES, H),
+                      to_api_order(xp, dW_h[r], PLANES, H), to_api_order(xp, dW_in[r, D], PLANES, H)]
         return tuple(grads)
 
 

@@ -173,6 +173,17 @@ def input_gradient(dx: Any, reverse: tuple[bool, ...]) -> Any:
     return total
 
 
+def products_by_direction(xp: Any, left: Any, right: Any, transpose: str) -> Any:
+    """left[r]^T @ right[r] (transpose='left') or left[r] @ right[r]^T ('right') for each direction r.
+
+    One 2-D matmul per direction: BLAS takes a transposed 2-D operand as it is, where a
+    batched matmul over transposed views is slower.
+    """
+    if transpose == "left":
+        return xp.stack([left[r].T @ right[r] for r in range(left.shape[0])])
+    return xp.stack([left[r] @ right[r].T for r in range(left.shape[0])])
+
+
 def backward_chunks(T: int, steps_per_chunk: int) -> list[tuple[int, int]]:
     """Blocks [start, stop) of processing steps, last block first: the order of backpropagation."""
     return [(start, min(start + steps_per_chunk, T)) for start in range(0, T, steps_per_chunk)][::-1]
