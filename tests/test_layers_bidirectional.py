@@ -237,12 +237,14 @@ def test_elementwise_merge_of_different_widths_names_both():
         bi(x)
 
 
+@pytest.mark.parametrize("mask", [MASK, np.array([[1, 1, 0], [0, 0, 0]], dtype=bool)], ids=["padded", "empty_row"])
 @pytest.mark.parametrize("return_state", [False, True])
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("make", [lambda **k: layers.LSTM(3, **k), lambda **k: layers.GRU(3, **k),
                                   lambda **k: layers.SimpleRNN(3, activation="relu", **k)],
                          ids=["lstm", "gru", "simple_rnn"])
-def test_one_bidirectional_kernel_call_equals_the_generic_loops(make, return_sequences, return_state, monkeypatch):
+def test_one_bidirectional_kernel_call_equals_the_generic_loops(make, return_sequences, return_state, mask,
+                                                                monkeypatch):
     from d2lrnn import kernels
 
     calls = []
@@ -260,7 +262,7 @@ def test_one_bidirectional_kernel_call_equals_the_generic_loops(make, return_seq
     results = []
     for layer in (fused, generic):
         inputs = d2l.tensor(x, requires_grad=True)
-        out = layer(inputs, mask=MASK)
+        out = layer(inputs, mask=mask)
         outputs = list(out) if isinstance(out, tuple) else [out]
         sum(((o * o).sum() for o in outputs), d2l.tensor(0.0, dtype="float64")).backward()
         results.append(([o.numpy() for o in outputs], inputs.grad, [w.grad for w in layer.trainable_weights]))

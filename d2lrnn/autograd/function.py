@@ -27,6 +27,10 @@ import numpy
 from .. import backend
 
 _grad_enabled = True
+# Counts in-place writes through ``Tensor.data`` (see versions.py); each recorded op keeps its value.
+_write_count = 0
+# True inside ``detect_anomaly()`` (see anomaly.py).
+_anomaly = False
 
 
 @contextmanager
@@ -77,7 +81,7 @@ class Function:
     (``None`` where no gradient is needed). Inside both, ``self.xp`` is the array module.
     """
 
-    __slots__ = ("inputs", "saved", "xp", "needs_input_grad", "generation", "out_meta")
+    __slots__ = ("inputs", "saved", "xp", "needs_input_grad", "generation", "out_meta", "writes", "site")
 
     def save(self, *values: Any) -> None:
         """Keep what backward will need (prefer outputs when they make backward cheaper)."""
@@ -96,7 +100,7 @@ class Function:
         generation = 0
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._data)
                 if x.requires_grad:
                     any_needs = True
                     creator = x.creator
@@ -136,6 +140,9 @@ class Function:
             fn.inputs = inputs
             fn.needs_input_grad = tuple(needs)
             fn.generation = generation
+            fn.writes = _write_count
+        if _anomaly:
+            anomaly.check_forward(fn, inputs, outputs, record)
         return outputs
 
     def forward(self, *arrays: Any, **params: Any) -> Any:  # pragma: no cover - abstract
@@ -207,6 +214,8 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
                 f"backward through {fn.name} a second time: its graph was freed after the first "
                 "backward. Call backward(retain_graph=True) the first time if you need it twice."
             )
+        if fn.writes != _write_count:  # something was written in place since fn was recorded
+            versions.check_saved(fn, fn.writes)
         grads = pending.pop(fn)
         if sums:  # handed to fn.backward now: no longer ours to change
             for g in grads:
@@ -219,10 +228,12 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
         in_grads = fn.backward(*grads)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
+        if _anomaly:
+            anomaly.check_backward(fn, in_grads)
         for x, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
             if not needed or g is None:
                 continue
-            data = x.data
+            data = x._data
             fresh = False  # True when no one else can hold ``g``: a leaf may keep it as is
             if g.shape != data.shape:
                 g = unbroadcast(g, data.shape)
@@ -286,4 +297,5 @@ def _empty_slots(fn: Function) -> list:
     return [None] if fn.out_meta is None else [None] * len(fn.out_meta)
 
 
+from . import anomaly, versions  # noqa: E402
 from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into Function.apply)

@@ -58,6 +58,8 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, atol: 
     (an index array, a mask) are passed to ``fn`` as constants.
     Returns True, or raises ``AssertionError`` naming the input and the worst element.
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a function of the inputs, got {type(fn).__name__} {fn!r}")
     arrays = [numpy.asarray(backend.to_numpy(x.data if isinstance(x, Tensor) else x)) for x in inputs]
     checked = [a.dtype.kind == "f" for a in arrays]
     # Floating-point inputs become float64 leaves; integer and boolean ones (indices, masks) stay constants.

@@ -3,7 +3,10 @@
 ``from d2lrnn import layers`` then ``layers.LSTM(64, return_sequences=True)`` and so on.
 """
 from . import activations, initializers
-from .base import Layer, Weight, attach_mask, clear_session, mask_of
+from .layer import Layer
+from .masks import attach_mask, mask_of
+from .naming import clear_session
+from .weight import Weight
 from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding

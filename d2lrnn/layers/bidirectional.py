@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Tensor, concat
+from ..autograd import Tensor
 from . import fast_path
-from .base import Layer, deserialize_layer, serialize_layer
+from .layer import Layer
+from .merge import MERGE_MODES, merge
 from .rnn import RNN
-
-MERGE_MODES = ("sum", "mul", "ave", "concat", None)
+from .serialization import deserialize_layer, serialize_layer
 
 
 class Bidirectional(Layer):
@@ -52,7 +52,7 @@ class Bidirectional(Layer):
         if backward_layer is not None:
             _check_recurrent_layer(backward_layer, "backward_layer")
         if merge_mode not in MERGE_MODES:
-            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
+            raise ValueError(f"merge_mode: Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
                              '{"sum", "mul", "ave", "concat", None}')
         kwargs.setdefault("dtype", layer.dtype)
         super().__init__(**kwargs)
@@ -100,21 +100,7 @@ class Bidirectional(Layer):
         paths = {self.forward_layer.last_call_path, self.backward_layer.last_call_path}
         self.last_call_path = paths.pop() if len(paths) == 1 else "mixed"
 
-        if self.merge_mode in ("sum", "ave", "mul") and y_forward.shape[-1] != y_backward.shape[-1]:
-            raise ValueError(
-                f"merge_mode={self.merge_mode!r} combines the two halves element by element, so both need the same "
-                f"width; the forward layer gives {y_forward.shape[-1]} features and the backward layer "
-                f"{y_backward.shape[-1]}. Use merge_mode='concat' or None, or give both layers the same units.")
-        if self.merge_mode is None:
-            outputs = [y_forward, y_backward]
-        elif self.merge_mode == "concat":
-            outputs = [concat([y_forward, y_backward], axis=-1)]
-        elif self.merge_mode == "sum":
-            outputs = [y_forward + y_backward]
-        elif self.merge_mode == "ave":
-            outputs = [(y_forward + y_backward) / 2]
-        else:
-            outputs = [y_forward * y_backward]
+        outputs = merge(y_forward, y_backward, self.merge_mode)
         if len(outputs) == 1 and not states:
             return outputs[0]
         return tuple(outputs + states)

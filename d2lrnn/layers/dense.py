@@ -5,8 +5,10 @@ from typing import Any
 
 from .. import regularizers
 from ..autograd import Tensor
+from ..checks import check_positive_int
 from . import activations, initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from .layer import Layer
+from .weight import get_constraint, serialize_regularizer
 
 
 class Dense(Layer):
@@ -35,10 +37,7 @@ class Dense(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
-                             f"got {units!r}")
-        self.units = units
+        self.units = check_positive_int(units, "units", "a positive integer")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -66,6 +65,8 @@ class Dense(Layer):
         if inputs.ndim < 2 or inputs.shape[-1] != features:
             raise ValueError(f"Dense '{self.name}' was built for {features} input features, got inputs of shape "
                              f"{inputs.shape}")
+        if inputs.dtype.kind in "biu":  # Keras computes int or bool inputs in the layer's float dtype
+            inputs = inputs.astype(self.dtype)
         # One 2-D matmul over all leading axes: (N, D) @ (D, U).
         flat = inputs.reshape(-1, features) if inputs.ndim > 2 else inputs
         y = flat @ self.kernel

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..autograd.functional import dropout
-from .base import Layer
+from .layer import Layer
 
 
 class Dropout(Layer):

@@ -6,8 +6,10 @@ from typing import Any
 
 from .. import backend, regularizers
 from ..autograd import Tensor
+from ..checks import check_positive_int
 from . import initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from .layer import Layer
+from .weight import get_constraint, serialize_regularizer
 
 
 class Embedding(Layer):
@@ -32,10 +34,8 @@ class Embedding(Layer):
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  input_length: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{argument}` must be a positive integer. Received: {argument}={value!r} "
-                                 f"(of type {type(value).__name__})")
+        input_dim = check_positive_int(input_dim, "input_dim", "a positive integer")
+        output_dim = check_positive_int(output_dim, "output_dim", "a positive integer")
         if input_length is not None:
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         self.input_dim = input_dim
@@ -55,6 +55,10 @@ class Embedding(Layer):
         # Ids may come from the CPU (e.g. TextVectorization) while the table lives on the GPU.
         ids = backend.to_device(inputs.data, self.embeddings.device)
         if ids.dtype.kind not in "iu":
+            # Keras casts float ids to int; a fractional id would be truncated silently, so it is refused.
+            if ids.dtype.kind == "f" and ids.size and bool((ids != ids.astype("int64")).any()):
+                raise TypeError(f"Embedding '{self.name}': ids must be whole numbers (an integer dtype), got "
+                                f"fractional values of dtype {ids.dtype}")
             ids = ids.astype("int64")
         if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.input_dim):
             bad = int(ids.max()) if int(ids.max()) >= self.input_dim else int(ids.min())

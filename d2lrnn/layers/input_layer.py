@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy
 
-from .base import Layer
+from ..checks import is_int_at_least
+from .layer import Layer
 
 
 class InputLayer(Layer):
@@ -53,7 +54,7 @@ class InputLayer(Layer):
 
 
 def _dimension(d: Any) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, numpy.integer)) or d <= 0:
+    if not is_int_at_least(d, 1):
         raise ValueError(f"Input: every size in the shape must be a positive integer or None, got {d!r}")
     return int(d)
 

@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy
 
 from ..autograd import Tensor
-from .base import Layer
+from ..checks import is_int_at_least
+from .layer import Layer
 
 PADDING_TOKEN = ""
 OOV_TOKEN = "[UNK]"
@@ -108,8 +109,7 @@ class TextVectorization(Layer):
             if output_mode != "int":
                 raise ValueError("output_sequence_length: only meaningful with output_mode='int', got "
                                  f"output_mode={output_mode!r}")
-            if isinstance(output_sequence_length, bool) or not isinstance(output_sequence_length, int) \
-                    or output_sequence_length < 1:
+            if not is_int_at_least(output_sequence_length, 1):
                 raise ValueError(f"output_sequence_length: expected None or a positive integer, got "
                                  f"{output_sequence_length!r}")
         self.max_tokens = max_tokens
@@ -208,6 +208,8 @@ def _strings(data: Any, argument: str) -> list[str]:
     """A list of Python strings from a list, tuple or array of strings (also a (B, 1) array)."""
     if isinstance(data, str):
         raise TypeError(f"{argument}: expected a list of strings, got a single string; wrap it in a list")
+    if data is None or not hasattr(data, "__iter__"):
+        raise TypeError(f"{argument}: data must be a list or array of strings, got {type(data).__name__} {data!r}")
     if isinstance(data, numpy.ndarray):
         if data.ndim == 2 and data.shape[1] == 1:
             data = data[:, 0]

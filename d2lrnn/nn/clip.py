@@ -5,6 +5,7 @@ import math
 from typing import Iterable
 
 from ..autograd import Tensor
+from ..checks import check_number
 
 
 def clip_grad_norm(params: Iterable[Tensor], max_norm: float) -> float:
@@ -21,8 +22,7 @@ def clip_grad_norm(params: Iterable[Tensor], max_norm: float) -> float:
 
     Returns the norm before clipping, as a Python float.
     """
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-        raise ValueError(f"clip_grad_norm: max_norm must be a positive number, got {max_norm!r}")
+    max_norm = check_number(max_norm, "clip_grad_norm: max_norm", 0.0, low_open=True)
     with_grad = [p for p in params if p.grad is not None]
     total_norm = math.sqrt(sum(float((p.grad * p.grad).sum()) for p in with_grad))
     if total_norm > max_norm:

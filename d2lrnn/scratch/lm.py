@@ -11,6 +11,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Tensor, no_grad, randn, stack, zeros
 from ..autograd.functional import one_hot
+from ..checks import check_number, is_int_at_least
 from ..nn import Parameter
 from ..training import Classifier, Module
 
@@ -27,8 +28,9 @@ class RNNLMScratch(Classifier):
 
     def __init__(self, rnn: Module, vocab_size: int, lr: float = 0.01) -> None:
         super().__init__()
-        if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
+        if not is_int_at_least(vocab_size, 1):
             raise ValueError(f"{type(self).__name__}: vocab_size must be a positive int, got {vocab_size!r}")
+        check_number(lr, f"{type(self).__name__}: lr", 0.0, low_open=True)
         self.save_hyperparameters()
         self.init_params()
 
@@ -84,7 +86,7 @@ class RNNLMScratch(Classifier):
         """
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"predict: prefix must be a non-empty string, got {prefix!r}")
-        if not isinstance(num_preds, int) or isinstance(num_preds, bool) or num_preds < 0:
+        if not is_int_at_least(num_preds, 0):
             raise ValueError(f"predict: num_preds must be an int >= 0, got {num_preds!r}")
         device = device or self.parameters()[0].device
         state, outputs = None, [vocab[prefix[0]]]
