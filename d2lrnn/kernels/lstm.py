@@ -46,7 +46,7 @@ class LSTMSequence(Function):
 
     def forward(self, x, *directions, mask, reverse, zero_masked_outputs):
         xp = self.xp
-        T, B, _ = x.shape
+        T, B, D = x.shape
         R = len(reverse)
         h0, c0, W_x, W_h, b = (xp.stack(arrays) for arrays in zip(*direction_groups(directions, PER_DIRECTION)))
         H = h0.shape[-1]
@@ -60,12 +60,12 @@ class LSTMSequence(Function):
         W_in = xp.concatenate([W_x, to_planes(xp, b, PLANES, H)[:, :, None, :]], axis=2)  # bias as the last row
 
         # act[s]: the planes o, i, f, g, c_{t-1} of step s, each (R, B, H), one contiguous block
-        # per step. The input projections of all steps fill o..g (one matmul, one copy), and
-        # step s writes c_t into the c_{t-1} plane of step s + 1.
+        # per step. The input projections of all steps fill o..g (one batched matmul per
+        # direction, straight into place), and step s writes c_t into the c_{t-1} plane of step s + 1.
         act = xp.empty((T + 1, 5, R, B, H), dtype=dtype)
-        projected = xp.matmul(inputs[:, None], W_in * scale).reshape(R, 4, T, B, H)
-        act[:T, :4] = projected.transpose(2, 1, 0, 3, 4)
-        del projected
+        W_in = W_in * scale
+        for r in range(R):
+            xp.matmul(inputs[r].reshape(T, 1, B, D + 1), W_in[r], out=act[:T, :4, r])
         # On the CPU the activations overwrite the pre-activations; the GPU kernel writes them
         # to a buffer of their own (no array is read and written in one launch).
         gates = xp.empty_like(act) if on_gpu else act
