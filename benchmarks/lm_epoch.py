@@ -13,12 +13,12 @@ per-round ratios d2lrnn / PyTorch.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from threads import limit_threads
+
 NUM_HIDDENS, BATCH_SIZE, NUM_STEPS, LR, CLIP = 32, 1024, 32, 1.0, 1.0
 
 
@@ -35,12 +35,8 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-for _variable in THREAD_VARIABLES:  # BLAS libraries read these once, when they load
-    os.environ[_variable] = str(ARGS.threads)
+limit_threads(ARGS.threads)
 
-import numpy as np  # noqa: E402
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import d2lrnn as d2l  # noqa: E402
 from d2lrnn.data import TimeMachine  # noqa: E402
 from d2lrnn.nn import clip_grad_norm  # noqa: E402

@@ -45,7 +45,8 @@ import sys
 import time
 from typing import Callable
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from threads import limit_threads
+
 CPU_CONFIGS = {"a": (1024, 32, 28, 32), "b": (32, 35, 28, 256), "c": (64, 100, 128, 256), "d": (8, 1000, 16, 64)}
 GPU_CONFIG = (64, 100, 128, 512)
 # Target ratios d2lrnn / PyTorch at one thread, per model and configuration.
@@ -85,12 +86,10 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-for _variable in THREAD_VARIABLES:  # BLAS libraries read these once, when they load
-    os.environ[_variable] = str(ARGS.threads)
+limit_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402  (after the thread variables)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import d2lrnn as d2l  # noqa: E402
 from d2lrnn import nn  # noqa: E402
 
