@@ -319,3 +319,39 @@ def test_cupy_bidirectional_matches_numpy(kind, dtype):
     grads_gpu = [d2l.backend.to_numpy(g) for g in gradients(fused_gpu, args_gpu)]
     for got, want in zip(grads_gpu, gradients(fused_cpu, args_cpu)):
         np.testing.assert_allclose(got, want, rtol=10 * rtol, atol=10 * atol)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reused_buffers_never_change_results_still_held(kind):
+    # The kernels keep large buffers between calls (sequence.workspace) and reuse one only
+    # when nothing else holds it: outputs still held, and graphs not yet backpropagated,
+    # keep theirs.
+    args = make_arguments(kind)
+    first = run_kernel(kind, args)
+    kept = [r.numpy().copy() for r in first]
+    other = [d2l.tensor(a.numpy() * 0.5, requires_grad=True) for a in args]
+    second = run_kernel(kind, other)
+    for r, k in zip(first, kept):
+        np.testing.assert_array_equal(r.numpy(), k)
+    grads_first = gradients(first, args)
+    expected = gradients(run_kernel(kind, args), args)
+    for got, want in zip(grads_first, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert second[0].shape == first[0].shape
+
+
+def test_workspace_hands_out_a_buffer_again_only_when_free():
+    from d2lrnn.kernels.sequence import Workspace
+
+    pool = Workspace(shapes=2, per_shape=1)
+    a = pool.empty(np, (3, 4), np.float32)
+    assert pool.empty(np, (3, 4), np.float32) is not a  # held by the caller
+    view = a[1:]
+    del a
+    assert pool.empty(np, (3, 4), np.float32) is not view.base  # held through a view
+    base = view.base
+    del view, base
+    reused = pool.empty(np, (3, 4), np.float32)
+    assert reused.shape == (3, 4) and reused.dtype == np.float32
+    pool.empty(np, (5,), np.float64), pool.empty(np, (6,), np.float64)  # the (3, 4) shape is the oldest: dropped
+    assert (((3, 4), np.dtype(np.float32))) not in pool._buffers

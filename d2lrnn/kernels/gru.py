@@ -35,7 +35,7 @@ from ..autograd import Function, Tensor
 from . import cupy_kernels
 from .sequence import (backward_chunks, check_arguments, check_bidirectional, direction_groups, direction_masks,
                        input_gradient, length_mask, output_gradients, packed, sequence_outputs, stacked_inputs,
-                       steps_per_chunk, to_api_order, to_planes)
+                       steps_per_chunk, to_api_order, to_planes, workspace)
 
 PLANES = (1, 0, 2)  # plane k holds API gate block PLANES[k]: r, z, n
 RECURRENT_BLOCKS = (2, 1, 0)  # the recurrent-side gradient blocks n, r, z as API blocks
@@ -61,14 +61,15 @@ class GRUSequence(Function):
         inputs = stacked_inputs(xp, x, reverse)  # (R, T*B, D + 1)
         W_in = xp.concatenate([W_x, to_planes(xp, b_x, PLANES, H)[:, :, None, :]], axis=2)  # b_x as the last row
         W_h1 = xp.concatenate([W_h, to_planes(xp, b_h, PLANES, H)[:, :, None, :]], axis=2)  # b_h as the last row
-        act = xp.matmul(inputs[:, None], W_in * scale).reshape(R, 3, T, B, H)  # planes r, z, n of every step
+        act = workspace.empty(xp, (R, 3, T, B, H), dtype)  # planes r, z, n of every step
+        xp.matmul(inputs[:, None], W_in * scale, out=act.reshape(R, 3, T * B, H))
         # On the CPU the activations overwrite the pre-activations; the GPU kernel writes them
         # to a buffer of their own.
         gates = xp.empty_like(act) if on_gpu else act
-        hs = xp.empty((R, T + 1, 1, B, H + 1), dtype=dtype)  # hs[:, s]: [h_{t-1}, 1] before step s
+        hs = workspace.empty(xp, (R, T + 1, 1, B, H + 1), dtype)  # hs[:, s]: [h_{t-1}, 1] before step s
         hs[..., H] = 1
         hs[:, 0, 0, :, :H] = h0
-        ms = xp.empty((R, T, 3, B, H), dtype=dtype)  # h_{t-1} W_h + b_h of every step, planes r, z, n
+        ms = workspace.empty(xp, (R, T, 3, B, H), dtype)  # h_{t-1} W_h + b_h of every step, planes r, z, n
         product = xp.empty((R, B, H), dtype=dtype)
         half = xp.full((), 0.5, dtype=dtype)  # (a Python number costs more per call)
         W_h_scaled = W_h1 * scale
@@ -110,8 +111,8 @@ class GRUSequence(Function):
         h_prev = hs[:, :T, 0, :, :H]
         chunk = steps_per_chunk(R * 5 * B * H)
         # Local derivatives, planes dz_pre, dn_pre, dh_direct (times dh) and dm_n, dr_pre (times dn_pre).
-        local = xp.empty((R, 5, chunk, B, H), dtype=dtype)
-        d_gates = xp.empty((R, T, B, 5, H), dtype=dtype)  # per step: dm_n, dr_pre, dz_pre, dn_pre, dh_direct
+        local = workspace.empty(xp, (R, 5, chunk, B, H), dtype)
+        d_gates = workspace.empty(xp, (R, T, B, 5, H), dtype)  # per step: dm_n, dr_pre, dz_pre, dn_pre, dh_direct
         recurrent_side = d_gates.reshape(R, T, B, 5 * H)[..., :3 * H]  # dm_n, dr_pre, dz_pre, for the matmuls
         W_h_T = packed(xp, W_h[:, [2, 0, 1]]).transpose(0, 2, 1)  # (R, 3H, H), blocks n, r, z
         dh = xp.stack(dh_n).astype(dtype, copy=False)

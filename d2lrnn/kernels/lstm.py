@@ -34,7 +34,7 @@ from ..autograd import Function, Tensor
 from . import cupy_kernels
 from .sequence import (backward_chunks, check_arguments, check_bidirectional, direction_groups, direction_masks,
                        input_gradient, length_mask, output_gradients, packed, products_by_direction, sequence_outputs,
-                       stacked_inputs, steps_per_chunk, to_api_order, to_planes)
+                       stacked_inputs, steps_per_chunk, to_api_order, to_planes, workspace)
 
 PLANES = (3, 0, 1, 2)  # plane k holds API gate block PLANES[k]: o, i, f, g
 PER_DIRECTION = 5  # h0, c0, W_x, W_h, b
@@ -62,7 +62,7 @@ class LSTMSequence(Function):
         # act[s]: the planes o, i, f, g, c_{t-1} of step s, each (R, B, H), one contiguous block
         # per step. The input projections of all steps fill o..g (one batched matmul per
         # direction, straight into place), and step s writes c_t into the c_{t-1} plane of step s + 1.
-        act = xp.empty((T + 1, 5, R, B, H), dtype=dtype)
+        act = workspace.empty(xp, (T + 1, 5, R, B, H), dtype)
         W_in = W_in * scale
         for r in range(R):
             xp.matmul(inputs[r].reshape(T, 1, B, D + 1), W_in[r], out=act[:T, :4, r])
@@ -70,9 +70,9 @@ class LSTMSequence(Function):
         # to a buffer of their own (no array is read and written in one launch).
         gates = xp.empty_like(act) if on_gpu else act
         gates[0, 4] = c0
-        hs = xp.empty((R, T + 1, 1, B, H), dtype=dtype)  # hs[:, s]: the (R, 1, B, H) states before step s
+        hs = workspace.empty(xp, (R, T + 1, 1, B, H), dtype)  # hs[:, s]: the (R, 1, B, H) states before step s
         hs[:, 0, 0] = h0
-        tanh_c = xp.empty((T, R, B, H), dtype=dtype)
+        tanh_c = workspace.empty(xp, (T, R, B, H), dtype)
         recurrent = xp.empty((4, R, B, H), dtype=dtype)
         recurrent_by_direction = recurrent.transpose(1, 0, 2, 3)  # the matmul's (R, 4, B, H) view of it
         products = xp.empty((2, R, B, H), dtype=dtype)
@@ -117,11 +117,11 @@ class LSTMSequence(Function):
         chunk = steps_per_chunk(R * 6 * B * H)
         # Local derivatives of a block of steps, per step the planes dc_h, do (times dh) and
         # di, df, dg, dc_{t-1} (times dc), one contiguous block per step.
-        local = xp.empty((chunk, 6, R, B, H), dtype=dtype)
+        local = workspace.empty(xp, (chunk, 6, R, B, H), dtype)
         # The products of one step, the same planes; two buffers, as a step reads the dc_{t-1}
         # of the step after it.
         products = xp.empty((2, 6, R, B, H), dtype=dtype)
-        dz = xp.empty((T, R, B, 4 * H), dtype=dtype)  # do, di, df, dg of every step, packed for the matmuls
+        dz = workspace.empty(xp, (T, R, B, 4 * H), dtype)  # do, di, df, dg of every step, packed for the matmuls
         dz_planes = dz.reshape(T, R, B, 4, H).transpose(0, 3, 1, 2, 4)  # (T, 4, R, B, H) view
         W_h_T = xp.ascontiguousarray(packed(xp, W_h).transpose(0, 2, 1))  # (R, 4H, H)
         dh = xp.stack(d_finals[0::2]).astype(dtype, copy=False)

@@ -21,7 +21,7 @@ from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
 from .sequence import (check_arguments, check_bidirectional, direction_groups, direction_masks, input_gradient,
-                       length_mask, output_gradients, sequence_outputs, stacked_inputs)
+                       length_mask, output_gradients, sequence_outputs, stacked_inputs, workspace)
 
 ACTIVATIONS = ("tanh", "relu")
 PER_DIRECTION = 4  # h0, W_x, W_h, b
@@ -39,8 +39,9 @@ class RNNSequence(Function):
         H = h0.shape[-1]
         inputs = stacked_inputs(xp, x, reverse)  # (R, T*B, D + 1)
         W_in = xp.concatenate([W_x, b[:, None, :]], axis=1)  # the bias as the last row
-        projected = xp.matmul(inputs, W_in).reshape(R, T, B, H)
-        hs = xp.empty((R, T + 1, B, H), dtype=x.dtype)  # hs[:, s]: the state before step s
+        projected = workspace.empty(xp, (R, T, B, H), x.dtype)
+        xp.matmul(inputs, W_in, out=projected.reshape(R, T * B, H))
+        hs = workspace.empty(xp, (R, T + 1, B, H), x.dtype)  # hs[:, s]: the state before step s
         hs[:, 0] = h0
         recurrent = xp.empty((R, B, H), dtype=x.dtype)
         masks = direction_masks(xp, mask, reverse)  # (R, T, B, 1)
@@ -84,7 +85,7 @@ class RNNSequence(Function):
             padded = ~masks
         d_out = output_gradients(xp, d_outputs, reverse, mask, zero_masked_outputs)  # (R, T, B, H)
 
-        dz = xp.empty((R, T, B, H), dtype=dtype)  # gradients of the pre-activations
+        dz = workspace.empty(xp, (R, T, B, H), dtype)  # gradients of the pre-activations
         dh = xp.stack(dh_n).astype(dtype, copy=False)
         dh_previous = xp.empty_like(dh)
         W_h_T = W_h.transpose(0, 2, 1)

@@ -15,7 +15,10 @@ are turned back to time order at the edges (``sequence_outputs``, ``output_gradi
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+import numpy
 
 from .. import backend
 from ..autograd import Tensor
@@ -102,6 +105,50 @@ def length_mask(lengths: Any, T: int, B: int, xp: Any) -> Any:
     return steps < xp.asarray(values).reshape(1, B, 1)
 
 
+class Workspace:
+    """Large kernel buffers kept from one call to the next, handed out again once no one holds them.
+
+    A fresh array of many megabytes costs a page fault per page when first written, and the
+    C allocator returns such arrays to the operating system when they are freed, so a training
+    loop would pay those faults again at every step (several microseconds a page on some
+    machines: as much as the arithmetic). A buffer is reused only when nothing but this pool
+    refers to it (no saved graph, no output view, no caller); at most ``per_shape`` buffers of
+    each shape and ``shapes`` shapes are kept, the least recently used shape going first. On
+    the GPU CuPy's memory pool does this already.
+    """
+
+    def __init__(self, shapes: int = 12, per_shape: int = 2) -> None:
+        self.shapes, self.per_shape = shapes, per_shape
+        self._buffers: dict = {}  # (shape, dtype) -> buffers, most recently used key last
+
+    def empty(self, xp: Any, shape: tuple, dtype: Any) -> Any:
+        """An uninitialised array like ``xp.empty(shape, dtype)``, possibly a reused one."""
+        if xp is not numpy:
+            return xp.empty(shape, dtype=dtype)
+        key = (tuple(shape), numpy.dtype(dtype))
+        buffers = self._buffers.pop(key, [])
+        self._buffers[key] = buffers  # now the most recently used key
+        for buffer in buffers:
+            if sys.getrefcount(buffer) <= _POOL_ONLY:
+                return buffer
+        buffer = numpy.empty(shape, dtype=dtype)
+        if len(buffers) < self.per_shape:
+            buffers.append(buffer)
+        while len(self._buffers) > self.shapes:
+            del self._buffers[next(iter(self._buffers))]
+        return buffer
+
+    def clear(self) -> None:
+        """Let every kept buffer go."""
+        self._buffers.clear()
+
+
+# sys.getrefcount of a buffer that only the pool holds: the pool's list, the loop variable and
+# getrefcount's own argument.
+_POOL_ONLY = 3
+workspace = Workspace()
+
+
 def direction_groups(arrays: tuple, per_direction: int) -> list[tuple]:
     """The flat per-direction arguments of a kernel Function, grouped by direction."""
     return [arrays[k:k + per_direction] for k in range(0, len(arrays), per_direction)]
@@ -114,7 +161,7 @@ def stacked_inputs(xp: Any, x: Any, reverse: tuple[bool, ...]) -> Any:
     the input matmul; in backward, the gradient of that row is the bias gradient.
     """
     T, B, D = x.shape
-    inputs = xp.empty((len(reverse), T, B, D + 1), dtype=x.dtype)
+    inputs = workspace.empty(xp, (len(reverse), T, B, D + 1), x.dtype)
     for r, backwards in enumerate(reverse):
         inputs[r, :, :, :D] = x[::-1] if backwards else x
     inputs[..., D] = 1
@@ -159,7 +206,7 @@ def output_gradients(xp: Any, d_outputs: Any, reverse: tuple[bool, ...], mask: A
         d_outputs = d_outputs * mask
     T, B, RH = d_outputs.shape
     H = RH // len(reverse)
-    gradients = xp.empty((len(reverse), T, B, H), dtype=d_outputs.dtype)
+    gradients = workspace.empty(xp, (len(reverse), T, B, H), d_outputs.dtype)
     for r, backwards in enumerate(reverse):
         gradients[r] = in_time_order(d_outputs[:, :, r * H:(r + 1) * H], backwards)
     return gradients
