@@ -343,7 +343,7 @@ def test_reused_buffers_never_change_results_still_held(kind):
 def test_workspace_hands_out_a_buffer_again_only_when_free():
     from d2lrnn.kernels.sequence import Workspace
 
-    pool = Workspace(shapes=2, per_shape=1)
+    pool = Workspace(max_bytes=100, per_shape=1)
     a = pool.empty(np, (3, 4), np.float32)
     assert pool.empty(np, (3, 4), np.float32) is not a  # held by the caller
     view = a[1:]
@@ -353,5 +353,5 @@ def test_workspace_hands_out_a_buffer_again_only_when_free():
     del view, base
     reused = pool.empty(np, (3, 4), np.float32)
     assert reused.shape == (3, 4) and reused.dtype == np.float32
-    pool.empty(np, (5,), np.float64), pool.empty(np, (6,), np.float64)  # the (3, 4) shape is the oldest: dropped
-    assert (((3, 4), np.dtype(np.float32))) not in pool._buffers
+    pool.empty(np, (5,), np.float64), pool.empty(np, (6,), np.float64)  # over 100 bytes: the oldest shape goes
+    assert ((3, 4), np.dtype(np.float32)) not in pool._buffers and pool._kept <= 100

@@ -112,14 +112,15 @@ class Workspace:
     C allocator returns such arrays to the operating system when they are freed, so a training
     loop would pay those faults again at every step (several microseconds a page on some
     machines: as much as the arithmetic). A buffer is reused only when nothing but this pool
-    refers to it (no saved graph, no output view, no caller); at most ``per_shape`` buffers of
-    each shape and ``shapes`` shapes are kept, the least recently used shape going first. On
-    the GPU CuPy's memory pool does this already.
+    refers to it (no saved graph, no output view, no caller). At most ``per_shape`` buffers
+    of each shape and ``max_bytes`` in all are kept, the least recently used shape going
+    first. On the GPU CuPy's memory pool does this already.
     """
 
-    def __init__(self, shapes: int = 12, per_shape: int = 2) -> None:
-        self.shapes, self.per_shape = shapes, per_shape
+    def __init__(self, max_bytes: int = 2 ** 30, per_shape: int = 2) -> None:
+        self.max_bytes, self.per_shape = max_bytes, per_shape
         self._buffers: dict = {}  # (shape, dtype) -> buffers, most recently used key last
+        self._kept = 0  # bytes held
 
     def empty(self, xp: Any, shape: tuple, dtype: Any) -> Any:
         """An uninitialised array like ``xp.empty(shape, dtype)``, possibly a reused one."""
@@ -132,15 +133,18 @@ class Workspace:
             if sys.getrefcount(buffer) <= _POOL_ONLY:
                 return buffer
         buffer = numpy.empty(shape, dtype=dtype)
-        if len(buffers) < self.per_shape:
+        if len(buffers) < self.per_shape and buffer.nbytes <= self.max_bytes:
             buffers.append(buffer)
-        while len(self._buffers) > self.shapes:
-            del self._buffers[next(iter(self._buffers))]
+            self._kept += buffer.nbytes
+            while self._kept > self.max_bytes:
+                oldest = next(iter(self._buffers))
+                self._kept -= sum(b.nbytes for b in self._buffers.pop(oldest))
         return buffer
 
     def clear(self) -> None:
         """Let every kept buffer go."""
         self._buffers.clear()
+        self._kept = 0
 
 
 # sys.getrefcount of a buffer that only the pool holds: the pool's list, the loop variable and
