@@ -170,8 +170,9 @@ class LSTMSequence(Function):
                 dh, dh_previous = dh_previous, dh
                 dc = step[5]
 
-        flat_dz = dz.reshape(1, T * B, 4 * H)  # do, di, df, dg of every step, per direction
-        if R > 1:
+        if R == 1:
+            flat_dz = dz.reshape(1, T * B, 4 * H)  # do, di, df, dg of every step, per direction
+        else:
             flat_dz = workspace.empty(xp, (R, T, B, 4 * H), dtype)
             flat_dz[...] = dz.transpose(1, 0, 2, 3)
             flat_dz = flat_dz.reshape(R, T * B, 4 * H)
