@@ -6,7 +6,8 @@ Its weights can be copied from (or to) the equivalent Keras functional model.
 import numpy as np
 
 from d2lrnn import layers
-from d2lrnn.autograd import concat
+from d2lrnn import backend
+from d2lrnn.autograd import Tensor
 from d2lrnn.models.trainer import TrainableModel
 
 
@@ -24,12 +25,13 @@ class TwoInTwoOut(TrainableModel):
         return ["out_a", "out_b"]
 
     def _convert_inputs(self, inputs):
+        # The inputs are data: joined with NumPy here, then each Dense puts them on its weights' device.
         if isinstance(inputs, dict):
             inputs = [inputs[name] for name in self.input_names]
-        return super()._convert_inputs(inputs)
+        return [backend.to_numpy(x.data if isinstance(x, Tensor) else x) for x in inputs]
 
     def call(self, inputs, training=False):
-        h = concat(list(inputs), axis=-1)
+        h = np.concatenate(inputs, axis=-1)
         return [self.dense_a(h), self.dense_b(h)]
 
     def get_config(self):

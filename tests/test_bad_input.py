@@ -228,7 +228,8 @@ ROWS: dict[str, Row] = {
                                    ValueError, "targets"),
     "cross_entropy target shape": Row("autograd", lambda: d2l.autograd.cross_entropy(t(np.ones((2, 3))), [0, 1, 2]),
                                       ValueError, "targets"),
-    "cross_entropy logits list": Row("autograd", lambda: d2l.autograd.cross_entropy([[1.0, 2.0]], [0]), TypeError, "logits"),
+    "cross_entropy logits list": Row("autograd", lambda: d2l.autograd.cross_entropy([[1.0, 2.0]], [0]), TypeError,
+                                     "logits"),
     "cross_entropy reduction": Row("autograd", lambda: d2l.autograd.cross_entropy(t(np.ones((2, 3))), [0, 1], "avg"),
                                    ValueError, "reduction"),
     "mse list target broadcast": Row("autograd", lambda: F.mse(t([[1.0], [2.0]]), [1.0, 2.0]), ValueError, "target"),
@@ -366,7 +367,7 @@ ROWS: dict[str, Row] = {
                                           check=lambda first: np.all(first == 0)),
     "Bidirectional(Dense)": Row("layers", lambda: layers.Bidirectional(layers.Dense(2)), ValueError, "layer"),
     "Bidirectional(merge_mode)": Row("layers", lambda: layers.Bidirectional(layers.LSTM(2), merge_mode="avg"),
-                                     ValueError, "merge_mode"),
+                                     ValueError, "merge mode"),
     "Bidirectional(RNN(custom cell))": Row("layers", lambda: layers.Bidirectional(
         layers.RNN(CellWithoutConfig(2)))(np.ones((1, 3, 2), np.float32)), None,
         check=lambda y: y.shape == (1, 4)),

@@ -233,7 +233,7 @@ def test_masked_outputs_equal_keras(name, go_backwards, padding, use_fused):
     ours = getattr(layers, name)(5, return_sequences=True, return_state=True, go_backwards=go_backwards,
                                  use_fused=use_fused)
     ours.build(x.shape)
-    ours.set_weights([keras.ops.convert_to_numpy(w) for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     got = [o.numpy() for o in ours(x, mask=mask, initial_state=states)]
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, atol=1e-5)
@@ -362,3 +362,14 @@ def test_an_unwritable_cache_is_a_local_problem(monkeypatch, tmp_path):
     monkeypatch.setattr(download_module.urllib.request, "urlopen", None)
     with pytest.raises(CacheDirectoryError, match="not writable"):
         download("time_machine", str(cache))
+
+
+def test_a_terminate_on_nan_callback_decides_as_in_keras():
+    x = np.ones((8, 2), np.float32)
+    y = np.ones((8, 1), np.float32)
+    y[3] = np.nan
+    model = models.Sequential([layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, batch_size=2, shuffle=False, verbose=0, epochs=3,
+                        callbacks=[models.callbacks.TerminateOnNaN()])
+    assert len(history.history["loss"]) == 1  # stopped after the first epoch, without an exception

@@ -39,9 +39,13 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: st
 
     Python numbers and lists of floats become float32 and integers stay integers, unless
     ``dtype`` says otherwise; NumPy/CuPy arrays and Tensors keep their dtype.
+    Without ``device``, CuPy arrays and Tensors stay where they are and everything else
+    (NumPy arrays too) goes to the default device, as ``torch.tensor`` does.
     """
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d.numpy() if isinstance(d, Tensor) else d for d in data]
+    if device is None and isinstance(data, numpy.ndarray):
+        device = backend.default_device()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 

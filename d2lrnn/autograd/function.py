@@ -25,6 +25,8 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
+from . import anomaly, versions
+from .tensor import Tensor
 
 _grad_enabled = True
 # Counts in-place writes through ``Tensor.data`` (see versions.py); each recorded op keeps its value.
@@ -34,25 +36,24 @@ _anomaly = False
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    """Record the graph (or not) inside the block; the previous mode comes back on exit."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def no_grad() -> Any:
     """Context manager: operations inside record no graph (evaluation, parameter updates)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+    return _grad_mode(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> Any:
     """Context manager: record the graph again inside a ``no_grad()`` block."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, True
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+    return _grad_mode(True)
 
 
 def is_grad_enabled() -> bool:
@@ -295,7 +296,3 @@ def _is_fresh(g: Any, received: Any, returned: tuple) -> bool:
 def _empty_slots(fn: Function) -> list:
     """One place per output of ``fn`` for the gradient it will receive."""
     return [None] if fn.out_meta is None else [None] * len(fn.out_meta)
-
-
-from . import anomaly, versions  # noqa: E402
-from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into Function.apply)

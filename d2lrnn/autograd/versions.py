@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import sys
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _AUTOGRAD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _LOG_LIMIT = 100_000
+_NOTEBOOK_CELL = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")
 
 # id(root array) -> (write counter after the write, where the write happened)
 _writes: dict = {}
@@ -66,14 +68,15 @@ def user_site() -> str:
                 and os.sep + "contextlib.py" not in filename:
             break
         if library is None and filename.startswith(_PACKAGE_DIR) and not filename.startswith(_AUTOGRAD_DIR):
-            library = f"{os.path.relpath(filename, os.path.dirname(_PACKAGE_DIR[:-1]))}:{frame.f_lineno} " \
-                      f"in {frame.f_code.co_name}"
+            library = f"{frame.f_code.co_name} ({os.path.relpath(filename, os.path.dirname(_PACKAGE_DIR[:-1]))})"
         frame = frame.f_back
     if frame is None:
         return library or "an unknown line"
     filename, line = frame.f_code.co_filename, frame.f_lineno
     source = linecache.getline(filename, line).strip()
-    where = f"{filename}:{line}" + (f" ({source})" if source else "")
+    # A Jupyter cell's file name holds the kernel's process id: name the cell line instead.
+    place = f"line {line} of a notebook cell" if _NOTEBOOK_CELL.search(filename) else f"{filename}:{line}"
+    where = place + (f" ({source})" if source else "")
     return where + (f", inside {library}" if library else "")
 
 

@@ -20,6 +20,7 @@ import numpy
 from .. import backend
 from ..autograd import Tensor
 from ..checks import is_int_at_least
+from .keras_tensor import any_keras_tensor
 from .layer import Layer
 
 
@@ -35,6 +36,14 @@ def zero_states(cell: Layer, batch_size: int) -> list[Tensor]:
     device = cell._device()
     return [Tensor(numpy.zeros((batch_size, size), dtype=cell.dtype), device=device)
             for size in flat_state_sizes(cell.state_size)]
+
+
+def check_batch_size(batch_size: Any, example: str) -> None:
+    """get_initial_state takes a batch size (NumPy integers count), not the inputs (Keras 2's form)."""
+    if not is_int_at_least(batch_size, 0):
+        shown = batch_size if isinstance(batch_size, (int, float)) else type(batch_size).__name__
+        raise TypeError(f"get_initial_state: expected batch_size, an int, got {shown}. Keras 3 takes the batch "
+                        f"size (e.g. {example}), not the inputs.")
 
 
 def check_cell(cell: Any, where_used: str) -> None:
@@ -108,6 +117,8 @@ class AbstractRNNCell(Layer):
         if states is None:
             raise TypeError(f"{name} computes one time step and needs the states: call it as cell(x_t, states), "
                             f"or use {sequence_layer} to run over a sequence.")
+        if any_keras_tensor(inputs, states):
+            return super().__call__(inputs, states, **kwargs)  # recorded symbolically
         if isinstance(states, (list, tuple)):
             states = [self._to_tensor(s) for s in states]
         else:
@@ -116,8 +127,5 @@ class AbstractRNNCell(Layer):
 
     def get_initial_state(self, batch_size: int) -> list[Tensor]:
         """Zeros of shape (batch_size, size) for each state."""
-        if not is_int_at_least(batch_size, 0):
-            raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {batch_size if isinstance(batch_size, int) else type(batch_size).__name__}. "
-                "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
+        check_batch_size(batch_size, "get_initial_state(x.shape[0])")
         return zero_states(self, batch_size)

@@ -52,7 +52,7 @@ class Bidirectional(Layer):
         if backward_layer is not None:
             _check_recurrent_layer(backward_layer, "backward_layer")
         if merge_mode not in MERGE_MODES:
-            raise ValueError(f"merge_mode: Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
                              '{"sum", "mul", "ave", "concat", None}')
         kwargs.setdefault("dtype", layer.dtype)
         super().__init__(**kwargs)

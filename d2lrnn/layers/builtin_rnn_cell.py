@@ -10,13 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import regularizers
 from ..autograd import Tensor
 from ..checks import check_positive_int
-from . import activations, initializers
+from . import activations
 from .abstract_rnn_cell import AbstractRNNCell
 from .dropout_rnn_cell import DropoutRNNCell, clip_rate
-from .weight import get_constraint, serialize_regularizer
+from .weight import set_weight_options, weight_options_config
+
+
+def constructor_arguments(local_variables: dict, leaving_out: tuple = ()) -> dict:
+    """A constructor's arguments by name, from ``locals()`` taken on its first line: without
+    ``self`` (and the ``__class__`` cell of ``super()``), with ``**kwargs`` merged in, and without
+    the names in ``leaving_out`` (the ones the constructor keeps for itself)."""
+    skipped = {"self", "__class__", "kwargs", *leaving_out}
+    arguments = {name: value for name, value in local_variables.items() if name not in skipped}
+    return {**arguments, **local_variables.get("kwargs", {})}
+
+
+_WEIGHTS = ("kernel", "recurrent", "bias")  # Keras names the recurrent kernel's options recurrent_*
 
 # SimpleRNNCell has no gates, hence no recurrent_activation: this marks the argument as not given.
 _NO_GATES = object()
@@ -41,15 +52,7 @@ class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
         if recurrent_activation is not _NO_GATES:
             self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
-        self.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+        set_weight_options(self, _WEIGHTS, locals())
         self.dropout = clip_rate(dropout, "dropout")
         self.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
         self.seed = seed
@@ -57,6 +60,23 @@ class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], self.units)
+
+    def add_cell_weights(self, features: int, gates: int, bias_shape: tuple | None = None,
+                         bias_initializer: Any = None) -> None:
+        """Create kernel (features, gates*U), recurrent_kernel (U, gates*U) and, with use_bias, bias
+        (``bias_shape``, default (gates*U,)), each with its own initializer, regularizer and
+        constraint (``bias_initializer`` overrides the bias's); bias is None without use_bias."""
+        U = self.units
+        self.kernel = self.add_weight((features, gates * U), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight((U, gates * U), self.recurrent_initializer, name="recurrent_kernel",
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(bias_shape or (gates * U,), bias_initializer or self.bias_initializer,
+                                        name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     # ------------------------------------------------------------------ config
     def cell_arguments(self) -> dict:
@@ -67,15 +87,7 @@ class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
             config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         config.update({
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
-            "recurrent_regularizer": serialize_regularizer(self.recurrent_regularizer),
-            "bias_regularizer": serialize_regularizer(self.bias_regularizer),
-            "kernel_constraint": self.kernel_constraint,
-            "recurrent_constraint": self.recurrent_constraint,
-            "bias_constraint": self.bias_constraint,
+            **weight_options_config(self, _WEIGHTS),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

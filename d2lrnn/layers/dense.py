@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import regularizers
 from ..autograd import Tensor
 from ..checks import check_positive_int
-from . import activations, initializers
+from . import activations
 from .layer import Layer
-from .weight import get_constraint, serialize_regularizer
+from .weight import serialize_regularizer, set_weight_options, weight_options_config
 
 
 class Dense(Layer):
@@ -40,12 +39,7 @@ class Dense(Layer):
         self.units = check_positive_int(units, "units", "a positive integer")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+        set_weight_options(self, ("kernel", "bias"), locals())
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) < 2:
@@ -80,12 +74,6 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(units=self.units, activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=serialize_regularizer(self.kernel_regularizer),
-                      bias_regularizer=serialize_regularizer(self.bias_regularizer),
-                      activity_regularizer=serialize_regularizer(self.activity_regularizer),
-                      kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)
-        return config
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias, **weight_options_config(self, ("kernel", "bias")),
+                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}

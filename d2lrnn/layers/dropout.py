@@ -38,6 +38,4 @@ class Dropout(Layer):
         return tuple(input_shape)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(rate=self.rate)
-        return config
+        return {**super().get_config(), "rate": self.rate}

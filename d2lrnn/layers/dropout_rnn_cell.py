@@ -44,19 +44,19 @@ class DropoutRNNCell:
 
     def get_dropout_mask(self, step_input: Tensor) -> Any:
         """The mask(s) for the inputs (batch, features), drawn on first use; None if dropout is 0."""
-        if self.dropout == 0:
-            return None
-        if getattr(self, "_dropout_mask", None) is None:
-            self._dropout_mask = self._draw_masks(step_input, self.dropout)
-        return self._dropout_mask
+        return self._mask_for_this_call("_dropout_mask", step_input, self.dropout)
 
     def get_recurrent_dropout_mask(self, step_state: Tensor) -> Any:
         """The mask(s) for h_{t-1} (batch, units), drawn on first use; None if recurrent_dropout is 0."""
-        if self.recurrent_dropout == 0:
+        return self._mask_for_this_call("_recurrent_dropout_mask", step_state, self.recurrent_dropout)
+
+    def _mask_for_this_call(self, attribute: str, like: Tensor, rate: float) -> Any:
+        """The mask(s) kept in ``attribute`` until reset, drawn now if there are none yet."""
+        if rate == 0:
             return None
-        if getattr(self, "_recurrent_dropout_mask", None) is None:
-            self._recurrent_dropout_mask = self._draw_masks(step_state, self.recurrent_dropout)
-        return self._recurrent_dropout_mask
+        if getattr(self, attribute, None) is None:
+            setattr(self, attribute, self._draw_masks(like, rate))
+        return getattr(self, attribute)
 
     def reset_dropout_mask(self) -> None:
         self._dropout_mask = None

@@ -19,7 +19,7 @@ from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import gru_blend, gru_gates
 from .builtin_rnn import BuiltinRNN
-from .builtin_rnn_cell import BuiltinRNNCell
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
 from .dropout_rnn_cell import gate_blocks, gate_inputs, per_gate
 
 
@@ -37,32 +37,15 @@ class GRUCell(BuiltinRNNCell):
                  kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
                  kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, reset_after: bool = True,
-                 seed: int | None = None, **kwargs: Any) -> None:
-        implementation = kwargs.pop("implementation", 2)
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                         seed=seed, **kwargs)
+                 seed: int | None = None, implementation: int = 2, **kwargs: Any) -> None:
+        super().__init__(**constructor_arguments(locals(), leaving_out=("reset_after", "implementation")))
         self.reset_after = bool(reset_after)
         self.set_implementation(implementation, gates=3)
         self.state_size = self.units
 
     def build(self, input_shape: tuple) -> None:
-        U = self.units
-        self.kernel = self.add_weight((input_shape[-1], 3 * U), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((U, 3 * U), self.recurrent_initializer, name="recurrent_kernel",
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            shape = (2, 3 * U) if self.reset_after else (3 * U,)
-            self.bias = self.add_weight(shape, self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        bias_shape = (2, 3 * self.units) if self.reset_after else None  # rows b_x, b_h
+        self.add_cell_weights(input_shape[-1], gates=3, bias_shape=bias_shape)
 
     def call(self, inputs: Tensor, states: Any, training: bool = False) -> tuple:
         """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""
@@ -133,17 +116,5 @@ class GRU(BuiltinRNN):
                  seed: int | None = None, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, reset_after: bool = True,
                  use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = GRUCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="gru_cell",
-            implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(GRUCell, constructor_arguments(locals()))
 

@@ -26,6 +26,7 @@ from ..autograd import Tensor, converted_weight
 from ..nn import Module, Parameter
 from . import initializers
 from .call_context import call_accepts, context
+from .keras_tensor import any_keras_tensor
 from .masks import attach_mask, mask_of, mask_of_inputs, masks_per_output
 from .naming import build_scope, to_snake_case, unique_name, weight_path
 from .auto_config import auto_config, completed_auto_config
@@ -205,6 +206,7 @@ class Layer(Module):
         if self.built:
             return
         build_scope.names.append(self.name)
+        self._build_shape = input_shape  # what a summary of a subclassed model shows shapes from
         try:
             self.build(input_shape)
         finally:
@@ -216,7 +218,15 @@ class Layer(Module):
 
     def __call__(self, inputs: Any, *args: Any, initial_state: Any = None, mask: Any = None,
                  training: bool | None = None, **kwargs: Any) -> Any:
-        """Convert the inputs, build if needed, run ``call``, record penalties, attach the output mask."""
+        """Convert the inputs, build if needed, run ``call``, record penalties, attach the output mask.
+
+        On symbolic inputs (KerasTensors from ``Input``) the call is recorded instead (``node.py``).
+        """
+        if any_keras_tensor(inputs, args, initial_state, mask, kwargs):
+            from .node import symbolic_call  # node.py builds on this file
+            given = {"initial_state": initial_state, "mask": mask, "training": training}
+            return symbolic_call(self, (inputs, *args), {**{k: v for k, v in given.items() if v is not None},
+                                                          **kwargs})
         inputs = self._convert_inputs(inputs)
         mask = self._convert_mask(mask) if mask is not None else mask_of_inputs(inputs)
         outer_depth, outer_training = context.depth, context.training
@@ -260,6 +270,24 @@ class Layer(Module):
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The mask of the output: the input mask for layers that support masking, else None."""
         return mask if self.supports_masking else None
+
+    @property
+    def input(self) -> Any:
+        """The KerasTensor(s) of the first symbolic call (a list when there were several)."""
+        return self._first_node_tensors("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        """The output KerasTensor(s) of the first symbolic call (a list when there were several)."""
+        return self._first_node_tensors("output_tensors", "output")
+
+    def _first_node_tensors(self, attribute: str, what: str) -> Any:
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}. "
+                                 "(Call it on layers.Input(...) tensors; calls on data keep no symbolic tensors.)")
+        values = getattr(nodes[0], attribute)
+        return values[0] if len(values) == 1 else list(values)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (None for unknown sizes, e.g. the batch)."""
@@ -360,6 +388,8 @@ def _flatten(outputs: Any) -> list:
 
 
 def _shape_of(inputs: Any) -> Any:
+    if isinstance(inputs, dict):
+        return {key: _shape_of(x) for key, x in inputs.items()}
     if isinstance(inputs, list):
-        return [tuple(x.shape) for x in inputs]
-    return tuple(inputs.shape)
+        return [_shape_of(x) for x in inputs]
+    return tuple(inputs.shape) if hasattr(inputs, "shape") else numpy.shape(inputs)

@@ -19,7 +19,7 @@ from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import lstm_update
 from .builtin_rnn import BuiltinRNN
-from .builtin_rnn_cell import BuiltinRNNCell
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
 from .dropout_rnn_cell import gate_blocks, gate_inputs
 
 
@@ -40,32 +40,15 @@ class LSTMCell(BuiltinRNNCell):
                  unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 seed: int | None = None, **kwargs: Any) -> None:
-        implementation = kwargs.pop("implementation", 2)
-        super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                         seed=seed, **kwargs)
+                 seed: int | None = None, implementation: int = 2, **kwargs: Any) -> None:
+        super().__init__(**constructor_arguments(locals(), leaving_out=("unit_forget_bias", "implementation")))
         self.unit_forget_bias = bool(unit_forget_bias)
         self.set_implementation(implementation, gates=4)
         self.state_size = [self.units, self.units]
 
     def build(self, input_shape: tuple) -> None:
-        U = self.units
-        self.kernel = self.add_weight((input_shape[-1], 4 * U), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((U, 4 * U), self.recurrent_initializer, name="recurrent_kernel",
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            initializer = self._forget_bias_initializer if self.unit_forget_bias else self.bias_initializer
-            self.bias = self.add_weight((4 * U,), initializer, name="bias", regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        forget_bias = self._forget_bias_initializer if self.unit_forget_bias else None
+        self.add_cell_weights(input_shape[-1], gates=4, bias_initializer=forget_bias)
 
     def _forget_bias_initializer(self, shape: tuple, dtype: Any) -> numpy.ndarray:
         """[bias_initializer(U), ones(U), bias_initializer(2U)]: the forget block is set to 1, not shifted."""
@@ -116,17 +99,5 @@ class LSTM(BuiltinRNN):
                  recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = LSTMCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="lstm_cell",
-            implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(LSTMCell, constructor_arguments(locals()))
 

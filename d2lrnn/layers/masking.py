@@ -41,6 +41,4 @@ class Masking(Layer):
         return tuple(input_shape)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(mask_value=self.mask_value)
-        return config
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -18,9 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor, stack, where
-from ..checks import is_int_at_least
 from . import fast_path
-from .abstract_rnn_cell import check_cell, flat_state_sizes, zero_states
+from .abstract_rnn_cell import check_batch_size, check_cell, flat_state_sizes, zero_states
 from .call_context import call_accepts
 from .layer import Layer
 from .serialization import deserialize_layer, serialize_layer
@@ -117,10 +116,7 @@ class RNN(Layer):
 
     def get_initial_state(self, batch_size: int) -> list:
         """The cell's initial states for ``batch_size`` sequences (zeros), in state order."""
-        if not is_int_at_least(batch_size, 0):
-            raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {batch_size if isinstance(batch_size, int) else type(batch_size).__name__}. "
-                "Keras 3 takes the batch size (e.g. layer.get_initial_state(x.shape[0])), not the inputs.")
+        check_batch_size(batch_size, "layer.get_initial_state(x.shape[0])")
         make = getattr(self.cell, "get_initial_state", None)
         states = make(batch_size) if make is not None else zero_states(self.cell, batch_size)
         return list(states) if isinstance(states, (list, tuple)) else [states]

@@ -26,6 +26,7 @@ import numpy
 
 from ..autograd import Tensor
 from ..checks import is_int_at_least
+from .keras_tensor import KerasTensor
 from .layer import Layer
 
 PADDING_TOKEN = ""
@@ -170,7 +171,10 @@ class TextVectorization(Layer):
 
     # ------------------------------------------------------------------ call
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
-        # Strings cannot become Tensors, so this layer skips the base class's conversion.
+        # Strings cannot become Tensors, so this layer skips the base class's conversion (a call on
+        # an Input(dtype='string') is recorded by the base class, which then calls this one).
+        if isinstance(inputs, KerasTensor):
+            return super().__call__(inputs, *args, **kwargs)
         return self.call(inputs)
 
     def call(self, inputs: Any) -> Tensor:

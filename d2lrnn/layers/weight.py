@@ -1,7 +1,9 @@
 """``Weight``: a Parameter created by ``Layer.add_weight``, and what a weight carries with it.
 
 Its dtype (``float_dtype_name``), its regularizer (serialized with ``serialize_regularizer``)
-and its constraint (checked by ``get_constraint``).
+and its constraint (checked by ``get_constraint``). A layer's constructor names these options
+per weight, Keras's way (``kernel_initializer``, ``bias_regularizer``, ...): ``set_weight_options``
+reads them and ``weight_options_config`` writes them back into a config.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import numpy
 
 from .. import regularizers
 from ..nn import Parameter
+from . import initializers
 
 
 class Weight(Parameter):
@@ -66,3 +69,24 @@ def get_constraint(identifier: Any, argument: str = "constraint") -> Any:
     if identifier is None or callable(identifier):
         return identifier
     raise TypeError(f"{argument}: expected None or a callable Tensor -> Tensor, got {identifier!r}")
+
+
+def set_weight_options(layer: Any, weights: tuple, arguments: dict) -> None:
+    """For each weight name w in ``weights`` ('kernel', 'bias', ...), set ``layer.<w>_initializer``,
+    ``<w>_regularizer`` and ``<w>_constraint`` from the same keys of ``arguments`` (a constructor's
+    ``locals()``), as objects: names and configs become initializers and regularizers."""
+    for w in weights:
+        setattr(layer, f"{w}_initializer", initializers.get(arguments[f"{w}_initializer"]))
+    for w in weights:
+        setattr(layer, f"{w}_regularizer", regularizers.get(arguments[f"{w}_regularizer"]))
+    for w in weights:
+        setattr(layer, f"{w}_constraint", get_constraint(arguments[f"{w}_constraint"], f"{w}_constraint"))
+
+
+def weight_options_config(layer: Any, weights: tuple) -> dict:
+    """The reverse of ``set_weight_options``: the initializers, then regularizers, then constraints
+    of ``weights``, serialized as Keras's configs give them."""
+    config = {f"{w}_initializer": initializers.serialize(getattr(layer, f"{w}_initializer")) for w in weights}
+    config.update({f"{w}_regularizer": serialize_regularizer(getattr(layer, f"{w}_regularizer")) for w in weights})
+    config.update({f"{w}_constraint": getattr(layer, f"{w}_constraint") for w in weights})
+    return config

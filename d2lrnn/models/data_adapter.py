@@ -28,10 +28,15 @@ def is_array(value: Any) -> bool:
 
 
 def is_batch_iterable(data: Any) -> bool:
-    """A generator, iterator or other iterable of batches (not an array, list, tuple, dict or string)."""
+    """A generator, iterator or other iterable of batches, or a dataset object with ``__len__`` and
+    ``__getitem__`` (batch i), like Keras's PyDataset. Arrays, lists, tuples, dicts, strings and
+    anything NumPy can convert (``__array__``: pandas, torch tensors) are data, not batches."""
     if is_array(data) or isinstance(data, (list, tuple, dict, str, bytes)) or data is None:
         return False
-    return hasattr(data, "__iter__") or hasattr(data, "__next__")
+    if hasattr(data, "__array__"):
+        return False
+    return (hasattr(data, "__iter__") or hasattr(data, "__next__")
+            or (hasattr(data, "__getitem__") and hasattr(data, "__len__")))
 
 
 def as_batchable(data: Any, argument: str) -> Any:
@@ -47,10 +52,6 @@ def as_batchable(data: Any, argument: str) -> Any:
                          "of different lengths need padding first (d2lrnn.data.pad_sequences)") from None
     if array.ndim == 0:
         raise ValueError(f"{argument}: expected an array with a batch axis first, got a scalar {data!r}")
-    if array.dtype == object:
-        raise ValueError(f"{argument}: expected numbers or strings with the samples on the first axis, got "
-                         f"{type(data).__name__} that NumPy could only hold as objects (a list of arrays of "
-                         "different shapes?)")
     return array
 
 
@@ -201,6 +202,7 @@ class IterableData:
     """Batches read from a Python iterable or generator of ``(x, y)`` / ``(x, y, sample_weight)``
     tuples (``x`` alone for predict).
 
+    ``class_weight`` turns each batch's targets into sample weights (one output only).
     With ``steps`` each epoch reads that many batches from one iterator that lives across epochs
     (a re-iterable object such as a list-like dataset is restarted when it runs out); without it,
     each epoch reads until the iterable is exhausted. A generator that runs dry ends training with
@@ -208,31 +210,39 @@ class IterableData:
     """
 
     def __init__(self, data: Any, steps: int | None, output_names: Sequence[str], single_input: bool,
-                 method: str, with_targets: bool = True) -> None:
+                 method: str, with_targets: bool = True, class_weight: dict | None = None) -> None:
         self.data, self.steps, self.method, self.with_targets = data, steps, method, with_targets
+        self.class_weight = class_weight
         self.output_names, self.single_input = list(output_names), single_input
         self._iterator: Iterator | None = None
         self.exhausted = False
 
     def _restartable(self) -> bool:
-        return iter(self.data) is not self.data if hasattr(self.data, "__iter__") else False
+        if not hasattr(self.data, "__iter__"):
+            return hasattr(self.data, "__getitem__")
+        return iter(self.data) is not self.data
+
+    def _new_iterator(self) -> Iterator:
+        if hasattr(self.data, "__iter__") or hasattr(self.data, "__next__"):
+            return iter(self.data)
+        return (self.data[i] for i in range(len(self.data)))  # a dataset of len() batches
 
     def batches(self) -> Iterator[tuple[Any, Any, Any]]:
         """The next epoch's batches as (x, y per output, sample weight per output)."""
         if self.steps is None or self._iterator is None:
-            self._iterator = iter(self.data)
-        seen = 0
+            self._iterator = self._new_iterator()
+        seen, restarted = 0, False
         while self.steps is None or seen < self.steps:
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                if self.steps is not None and self._restartable() and seen:
-                    self._iterator = iter(self.data)
+                if self.steps is not None and self._restartable() and not restarted:
+                    self._iterator, restarted = self._new_iterator(), True  # once: an empty one stays empty
                     continue
                 if not seen:
                     self.exhausted = True
                 return
-            seen += 1
+            seen, restarted = seen + 1, False
             yield self._unpack(batch)
 
     def _unpack(self, batch: Any) -> tuple[Any, Any, Any]:
@@ -250,6 +260,10 @@ class IterableData:
         if len(batch) == 3 and batch[2] is not None:
             weights = [None if w is None else as_batchable(w, "sample_weight")
                        for w in per_output(unwrap_single(batch[2], single_output), self.output_names, "sample_weight")]
+        if self.class_weight is not None:
+            if weights is not None:
+                raise ValueError("class_weight: give class_weight or sample weights in the batches, not both")
+            weights = [class_weights_to_sample_weights(y[0], self.class_weight)]
         count_samples(self.method, x=x, y=[t for t in y if t is not None] or None,
                       sample_weight=[w for w in weights or [] if w is not None] or None)
         return x, y, weights

@@ -31,6 +31,8 @@ import numpy
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..layers.serialization import LAYER_CLASSES
+from . import keras_weights
+from .data_adapter import is_array
 
 MODEL_FORMAT = "d2lrnn-model"
 WEIGHTS_FORMAT = "d2lrnn-weights"
@@ -212,8 +214,16 @@ def assign_weights(model: Any, stored: dict, path: str, method: str) -> None:
 
 
 def load_weights(model: Any, path: str | os.PathLike) -> None:
-    """Read a file written by ``save_weights`` (or ``save``) into ``model``, checking count and shapes."""
+    """Read a file written by ``save_weights`` (or ``save``), or a Keras 3 ``.weights.h5`` file (needs
+    h5py), into ``model``, checking count and shapes."""
     path = os.fspath(path)
+    _check_exists(path)
+    if keras_weights.is_hdf5_file(path):
+        if model._needs_data_to_build():
+            raise ValueError(f"load_weights: model '{model.name}' is not built yet; give it an Input(shape) or "
+                             "call it on data first, so that its weights exist")
+        model.set_weights(keras_weights.read_keras_weights(model, path))
+        return
     stored = _read_weights_file(path)
     if model._needs_data_to_build():
         raise ValueError(f"load_weights: model '{model.name}' is not built yet; give it an Input(shape) or call "
@@ -263,10 +273,10 @@ def describe_inputs(inputs: Any) -> Any:
     if isinstance(inputs, dict):
         parts = {key: describe_inputs(value) for key, value in inputs.items()}
         return None if any(p is None for p in parts.values()) else {"dict": parts}
-    if isinstance(inputs, (list, tuple)) and inputs and all(_is_array_like(x) for x in inputs):
+    if isinstance(inputs, (list, tuple)) and inputs and all(is_array(x) for x in inputs):
         parts = [describe_inputs(x) for x in inputs]
         return None if any(p is None for p in parts) else {"list": parts}
-    if _is_array_like(inputs):
+    if is_array(inputs):
         data = inputs.data if isinstance(inputs, Tensor) else inputs
         if not hasattr(data, "shape"):
             data = numpy.asarray(data)
@@ -276,22 +286,24 @@ def describe_inputs(inputs: Any) -> Any:
     return None
 
 
-def _is_array_like(value: Any) -> bool:
-    return isinstance(value, (Tensor, numpy.ndarray)) or backend.is_gpu_array(value)
-
-
-def _zeros_like_description(description: dict) -> Any:
+def _zeros_like_description(description: dict, batch_size: int | None) -> Any:
+    """Zeros of the described shapes (with ``batch_size`` samples unless None: the saved count)."""
     if "dict" in description:
-        return {key: _zeros_like_description(value) for key, value in description["dict"].items()}
+        return {key: _zeros_like_description(value, batch_size) for key, value in description["dict"].items()}
     if "list" in description:
-        return [_zeros_like_description(value) for value in description["list"]]
-    return numpy.zeros(description["shape"], dtype=numpy.dtype(description["dtype"]))
+        return [_zeros_like_description(value, batch_size) for value in description["list"]]
+    shape = list(description["shape"])
+    if batch_size is not None and shape:
+        shape[0] = batch_size
+    return numpy.zeros(shape, dtype=numpy.dtype(description["dtype"]))
 
 
 def _build_from_description(model: Any, description: dict) -> None:
-    """Build a model that builds on its first call by calling it once on zeros of the saved shapes."""
+    """Build a model that builds on its first call by calling it once on zeros of the saved shapes:
+    one sample, or the saved batch size when a stateful layer needs it."""
+    stateful = any(getattr(layer, "stateful", False) for layer in model._flatten_layers())
     with no_grad():
-        model(_zeros_like_description(description))
+        model(_zeros_like_description(description, None if stateful else 1))
     model.reset_states()
 
 

@@ -17,10 +17,11 @@ import numpy
 
 from .. import backend
 from ..autograd import Tensor
+from ..layers.input_layer import InputLayer
+from ..layers.keras_tensor import KerasTensor
 from ..layers.layer import Layer
 from ..layers.serialization import deserialize_layer, serialize_layer
-from ..layers.input_layer import InputLayer
-from .summary import DEFAULT_LINE_LENGTH, format_shape, format_summary
+from .summary import DEFAULT_LINE_LENGTH, format_shape, summary_text
 from .trainer import OPTIMIZERS, TrainableModel
 
 
@@ -60,6 +61,8 @@ class Sequential(TrainableModel):
 
     def add(self, layer: Layer) -> None:
         """Append ``layer``; an ``Input`` is only allowed first."""
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.layer, InputLayer):
+            layer = layer._keras_history.layer  # Input(...) gives its tensor; the model keeps the layer
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
                 raise ValueError("add: an Input can only be the first entry of a Sequential model")
@@ -169,10 +172,7 @@ class Sequential(TrainableModel):
         for layer, shape in zip(self._layers, self._output_shapes):
             params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
             rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape), params))
-        trainable, frozen = self.trainable_weights, self.non_trainable_weights
-        text = format_summary(self.name, rows, sum(w.size for w in trainable), sum(w.size for w in frozen),
-                              sum(w.data.nbytes for w in trainable), sum(w.data.nbytes for w in frozen),
-                              line_length=line_length)
+        text = summary_text(self, rows, line_length)
         (print_fn or print)(text)
 
     def get_config(self) -> dict:

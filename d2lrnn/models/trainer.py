@@ -38,7 +38,7 @@ from ..training.progress_bar import FitProgress
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import saving
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, TerminateOnNaN
 from .data_adapter import (ArrayData, IterableData, as_structure, class_weights_to_sample_weights, is_batch_iterable,
                            per_output, unwrap_single)
 
@@ -59,6 +59,7 @@ class OutputSpec:
     loss: losses_module.Loss | None
     weight: float = 1.0
     metrics: list = field(default_factory=list)
+    weighted_metrics: list = field(default_factory=list)
 
 
 class TrainableModel(Layer):
@@ -73,6 +74,7 @@ class TrainableModel(Layer):
     _optimizer_spec: Any = None
     _output_specs: list[OutputSpec] | None = None
     _compile_args: dict | None = None
+    _last_log_names: list[str] | None = None
     _first_call_inputs: Any = None  # shapes and dtypes of the first call's inputs, for load_model
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -86,7 +88,7 @@ class TrainableModel(Layer):
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
-                metrics: Any = None) -> None:
+                metrics: Any = None, weighted_metrics: Any = None) -> None:
         """Choose how ``fit`` trains.
 
         Args:
@@ -97,31 +99,38 @@ class TrainableModel(Layer):
                 'sparse_categorical_crossentropy', 'mse', 'mae'), a ``losses.Loss`` such as
                 ``BinaryCrossentropy(from_logits=True)``, or a callable (y_true, y_pred) -> per-sample Tensor.
                 With several outputs: one loss for all, a list with one per output, or a dict by
-                output name (None or a missing name: that output is not trained).
+                output name with every name (None: that output is not trained).
             loss_weights: with several outputs, a list or dict of floats: the total loss is
                 ``sum(weight * output loss)``; default 1 each.
             metrics: a list of names ('accuracy' picks binary, categorical or sparse accuracy from
                 the shapes, as Keras does) or callables (y_true, y_pred) -> per-sample array. With
                 several outputs: a list with one entry (a metric or a list) per output, or a dict.
+                Metrics ignore sample and class weights.
+            weighted_metrics: metrics in the same forms, averaged with the sample (or class) weights:
+                sum(value * weight) / sum(weight). A name that is also in ``metrics`` is logged as
+                'weighted_<name>', as in Keras.
         """
-        self._compile_args = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        arguments = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                     "weighted_metrics": weighted_metrics}
         optimizer = _check_optimizer(optimizer)
         names = list(self.output_names)
         loss_list = _losses_per_output(loss, names)
         weights = _loss_weights_per_output(loss_weights, names, loss_list)
         metric_lists = _metrics_per_output(metrics, names)
-        self._output_specs = [OutputSpec(name, l, w, m) for name, l, w, m in zip(names, loss_list, weights,
-                                                                                  metric_lists)]
+        weighted_lists = _metrics_per_output(weighted_metrics, names, "weighted_metrics")
+        self._output_specs = [OutputSpec(*entries) for entries in zip(names, loss_list, weights, metric_lists,
+                                                                     weighted_lists)]
         for spec in self._output_specs:
             _refuse_accuracy_on_regression(spec)
         self.loss = loss_list[0] if len(names) == 1 else loss
         self._optimizer_spec = optimizer
+        self._compile_args = arguments  # saved in model files when they are all names and numbers
         self.optimizer = None
 
     @property
     def metrics_names(self) -> list[str]:
         """The names ``evaluate`` returns its values under, once the model has seen data."""
-        return list(getattr(self, "_last_log_names", None) or ["loss"])
+        return list(self._last_log_names or ["loss"])
 
     def _ensure_compiled(self, method: str) -> None:
         if self._output_specs is None:
@@ -145,7 +154,7 @@ class TrainableModel(Layer):
         targets = [None if t is None else as_structure(t, "y" if single_output else f"y[{n!r}]", True)
                    for t, n in zip(targets, names)]
         for spec, target in zip(self._output_specs, targets):
-            if target is None and (spec.loss is not None or spec.metrics):
+            if target is None and (spec.loss is not None or spec.metrics or spec.weighted_metrics):
                 raise ValueError(f"y: no targets for output '{spec.name}', which has a loss or metrics in compile")
         weights = _sample_weights(sample_weight, class_weight, targets, names)
         return ArrayData(x, targets, weights, method)
@@ -193,7 +202,8 @@ class TrainableModel(Layer):
             validation_freq: validate after every ``validation_freq``-th epoch.
             on_nan: 'stop' (default): a NaN or Inf training loss raises a FloatingPointError naming the
                 epoch and batch, before that batch changes the weights. 'continue' trains on, which is
-                Keras's default (Keras stops only with its TerminateOnNaN callback).
+                Keras's default (Keras stops only with its TerminateOnNaN callback). With a TerminateOnNaN
+                among ``callbacks``, that callback decides, as in Keras.
             detect_anomaly: run each training step under ``d2l.autograd.detect_anomaly()``, which names the
                 first op whose forward or backward gives NaN or Inf (slow; for finding a problem).
 
@@ -207,6 +217,7 @@ class TrainableModel(Layer):
         check_non_negative_int(initial_epoch, "initial_epoch")
         check_positive_int(validation_freq, "validation_freq")
         check_choice(on_nan, "on_nan", ON_NAN_CHOICES)
+        stop_on_nan = on_nan == "stop" and not any(isinstance(c, TerminateOnNaN) for c in callbacks or [])
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split: expected a fraction in [0, 1), got {validation_split!r}")
 
@@ -217,8 +228,10 @@ class TrainableModel(Layer):
                 raise ValueError("validation_split: only arrays can be split; give validation_data instead")
             if steps_per_epoch is not None:
                 check_positive_int(steps_per_epoch, "steps_per_epoch")
-            train: Any = IterableData(x, steps_per_epoch, self.output_names, self.single_input, "fit")
-            train.class_weight = class_weight
+            if class_weight is not None:
+                _check_class_weight(class_weight, list(self.output_names))
+            train: Any = IterableData(x, steps_per_epoch, self.output_names, self.single_input, "fit",
+                                      class_weight=class_weight)
         else:
             if x is None or y is None:
                 raise ValueError(f"{'x' if x is None else 'y'}: fit needs inputs x and targets y")
@@ -252,14 +265,16 @@ class TrainableModel(Layer):
                 callback_list.on_epoch_begin(epoch)
                 progress.on_epoch_begin(epoch)
                 tracker = EpochTracker(self)
-                batches = (train.batches(batch_size, shuffle=shuffle) if isinstance(train, ArrayData)
-                           else _weighted_batches(train.batches(), getattr(train, "class_weight", None)))
+                if isinstance(train, ArrayData):
+                    batches = train.batches(batch_size, shuffle=shuffle)
+                else:
+                    batches = train.batches()
                 for step, (xb, yb, wb) in enumerate(batches):
                     if step == steps_per_epoch:
                         break
                     callback_list.on_train_batch_begin(step)
                     with anomaly_mode() if detect_anomaly else nullcontext():
-                        logs = self._train_step(xb, yb, wb, tracker, (epoch, step) if on_nan == "stop" else None)
+                        logs = self._train_step(xb, yb, wb, tracker, (epoch, step) if stop_on_nan else None)
                     progress.on_batch_end(step, logs)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
@@ -301,10 +316,7 @@ class TrainableModel(Layer):
         """One gradient step; with ``nan_check = (epoch, step)`` a non-finite loss raises before the update."""
         if self.optimizer is None or self._needs_data_to_build():
             self._build_for_training(x)
-        outputs = self._output_list(self(x, training=True))
-        total, per_output = self._compute_loss(y, outputs, sample_weight)
-        for penalty in self.losses:
-            total = total + penalty
+        outputs, y, sample_weight, total, per_output = self._batch_loss(x, y, sample_weight, training=True)
         if nan_check is not None:
             check_finite_loss(total, *nan_check)
         self.optimizer.zero_grad()
@@ -314,21 +326,31 @@ class TrainableModel(Layer):
         tracker.update(total.item(), per_output, y, outputs, sample_weight)
         return tracker.logs()
 
+    def _batch_loss(self, x: Any, y: list, sample_weight: list | None, training: bool) -> tuple:
+        """Run the model on one batch: (outputs, y and sample_weight on the outputs' devices, the total
+        loss Tensor with every penalty of ``model.losses``, each output's loss as a float or None)."""
+        outputs = self._output_list(self(x, training=training))
+        y, sample_weight = _on_devices_of(outputs, y), _on_devices_of(outputs, sample_weight)
+        total, per_output = self._compute_loss(y, outputs, sample_weight)
+        for penalty in self.losses:
+            total = total + penalty
+        return outputs, y, sample_weight, total, per_output
+
     def _compute_loss(self, y: list, outputs: list, sample_weight: list | None) -> tuple[Any, list]:
-        """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None)."""
-        total: Any = 0.0
+        """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None);
+        ``y`` and ``sample_weight`` are on the outputs' devices."""
+        total: Any = None
         per_output: list = []
         for i, (spec, out) in enumerate(zip(self._output_specs, outputs)):
             if spec.loss is None:
                 per_output.append(None)
                 continue
-            target = backend.to_device(y[i], out.device)
-            weights = None if sample_weight is None or sample_weight[i] is None else \
-                backend.to_device(sample_weight[i], out.device)
-            value = losses_module.reduce_loss(spec.loss(target, out), loss_mask(out), weights)
+            weights = None if sample_weight is None else sample_weight[i]
+            value = losses_module.reduce_loss(spec.loss(y[i], out), loss_mask(out), weights)
             per_output.append(value.item())
-            total = total + value * spec.weight if spec.weight != 1.0 else total + value
-        if not isinstance(total, Tensor):
+            weighted = value * spec.weight if spec.weight != 1.0 else value
+            total = weighted if total is None else total + weighted
+        if total is None:
             raise ValueError("loss: no output has a loss; give compile a loss for at least one output")
         return total, per_output
 
@@ -382,10 +404,7 @@ class TrainableModel(Layer):
         with no_grad():
             for step, (xb, yb, wb) in enumerate(batches):
                 callback_list.on_test_batch_begin(step)
-                outputs = self._output_list(self(xb, training=False))
-                total, per_output = self._compute_loss(yb, outputs, wb)
-                for penalty in self.losses:
-                    total = total + penalty
+                outputs, yb, wb, total, per_output = self._batch_loss(xb, yb, wb, training=False)
                 tracker.update(total.item(), per_output, yb, outputs, wb)
                 callback_list.on_test_batch_end(step, tracker.logs())
         if not tracker.samples:
@@ -460,7 +479,8 @@ class EpochTracker:
         self.loss_total = 0.0
         self.output_totals = [0.0] * len(self.specs)
         self.samples = 0
-        self.metrics: list[list[metrics_module.MeanMetric]] | None = None
+        # per output: (metric, whether sample weights weigh it)
+        self.metrics: list[list[tuple[metrics_module.MeanMetric, bool]]] | None = None
 
     def update(self, loss: float, output_losses: list, y: list, outputs: list, sample_weight: list | None) -> None:
         batch = outputs[0].shape[0]
@@ -470,12 +490,11 @@ class EpochTracker:
                 self.output_totals[i] += value * batch
         self.samples += batch
         if self.metrics is None:
-            self.metrics = [[metrics_module.get(m, target, out.data, bool(getattr(spec.loss, "from_logits", False)))
-                             for m in spec.metrics] if spec.metrics else []
-                            for spec, target, out in zip(self.specs, y, outputs)]
-        for metrics, target, out in zip(self.metrics, y, outputs):
-            for m in metrics:
-                m.update(target, out.data, loss_mask(out))
+            self.metrics = [_make_metrics(spec, target, out) for spec, target, out in zip(self.specs, y, outputs)]
+        for i, (metrics, target, out) in enumerate(zip(self.metrics, y, outputs)):
+            weights = None if sample_weight is None else sample_weight[i]
+            for m, weighted in metrics:
+                m.update(target, out.data, loss_mask(out), weights if weighted else None)
 
     def logs(self) -> dict:
         samples = max(self.samples, 1)
@@ -485,7 +504,7 @@ class EpochTracker:
             prefix = f"{spec.name}_" if self.several_outputs else ""
             if self.report_output_losses and spec.loss is not None:
                 named[f"{prefix}loss"] = total / samples
-            for m in metrics:
+            for m, _ in metrics:
                 named[f"{prefix}{m.name}"] = m.result()
         # Keras 3 lists the keys of a model with several outputs alphabetically after 'loss'.
         logs.update(sorted(named.items()) if self.several_outputs else named)
@@ -493,10 +512,32 @@ class EpochTracker:
 
 
 # ----------------------------------------------------------------------- helpers
+def _make_metrics(spec: OutputSpec, target: Any, out: Tensor) -> list:
+    """Fresh (metric, weighted) pairs for one output; a weighted metric whose name an unweighted one
+    already has is called 'weighted_<name>' (Keras's rule)."""
+    from_logits = bool(getattr(spec.loss, "from_logits", False))
+    plain = [(metrics_module.get(m, target, out.data, from_logits), False) for m in spec.metrics]
+    taken = {m.name for m, _ in plain}
+    weighted = []
+    for identifier in spec.weighted_metrics:
+        metric = metrics_module.get(identifier, target, out.data, from_logits)
+        if metric.name in taken:
+            metric.name = f"weighted_{metric.name}"
+        weighted.append((metric, True))
+    return plain + weighted
+
+
 def loss_mask(out: Tensor) -> Any:
     """The output's mask when it marks one entry per loss value (a sequence output), else None."""
     mask = mask_of(out)
     return mask if mask is not None and mask.shape == out.shape[:-1] else None
+
+
+def _on_devices_of(outputs: list, arrays: list | None) -> list | None:
+    """Targets or sample weights (one entry per output, None allowed) moved to their output's device."""
+    if arrays is None:
+        return None
+    return [None if a is None else backend.to_device(a, out.device) for a, out in zip(arrays, outputs)]
 
 
 def _flatten_outputs(outputs: Any) -> list:
@@ -505,26 +546,10 @@ def _flatten_outputs(outputs: Any) -> list:
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-def _weighted_batches(batches: Any, class_weight: dict | None) -> Any:
-    """Batches of an iterable, with class weights turned into sample weights when given."""
-    for x, y, weights in batches:
-        if class_weight is not None:
-            if len(y) > 1:
-                raise ValueError("class_weight: only models with a single output take class weights")
-            if weights is not None:
-                raise ValueError("class_weight: give class_weight or sample weights, not both")
-            weights = [class_weights_to_sample_weights(y[0], class_weight)]
-        yield x, y, weights
-
-
 def _sample_weights(sample_weight: Any, class_weight: Any, targets: list, names: list[str]) -> list | None:
     """Sample weights per output (None when there are none), from sample_weight or class_weight."""
     if class_weight is not None:
-        if not isinstance(class_weight, dict):
-            raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got {class_weight!r}")
-        if len(names) > 1:
-            raise ValueError(f"class_weight: only models with a single output take class weights; this one has "
-                             f"{names}. Give sample_weight per output instead")
+        _check_class_weight(class_weight, names)
         if sample_weight is not None:
             raise ValueError("class_weight: give class_weight or sample_weight, not both")
         return [class_weights_to_sample_weights(targets[0], class_weight)]
@@ -541,6 +566,14 @@ def _sample_weights(sample_weight: Any, class_weight: Any, targets: list, names:
             raise ValueError(f"sample_weight: expected numbers, got an array of dtype {array.dtype}")
         result.append(array.astype(numpy.float32) if isinstance(array, numpy.ndarray) else array)
     return result
+
+
+def _check_class_weight(class_weight: Any, names: list[str]) -> None:
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got {class_weight!r}")
+    if len(names) > 1:
+        raise ValueError(f"class_weight: only models with a single output take class weights; this one has "
+                         f"{names}. Give sample_weight per output instead")
 
 
 def _check_optimizer(optimizer: Any) -> Any:
@@ -563,7 +596,11 @@ def _losses_per_output(loss: Any, names: list[str]) -> list:
         unknown = [key for key in loss if key not in names]
         if unknown:
             raise ValueError(f"loss: unknown output names {unknown}; the model's outputs are {names}")
-        entries = [loss.get(name) for name in names]
+        missing = [name for name in names if name not in loss]
+        if missing:
+            raise ValueError(f"loss: expected keys {names} in the loss dict (as Keras does), got {list(loss)}; give "
+                             "None for an output that is not trained")
+        entries = [loss[name] for name in names]
     elif isinstance(loss, (list, tuple)):
         if len(loss) != len(names):
             raise ValueError(f"loss: expected one loss per output {names} ({len(names)}), got a list of {len(loss)}")
@@ -601,27 +638,32 @@ def _loss_weights_per_output(loss_weights: Any, names: list[str], loss_list: lis
     return [float(v) for v in values]
 
 
-def _metrics_per_output(metrics: Any, names: list[str]) -> list[list]:
-    """A list of metric identifiers per output from compile's ``metrics``."""
+def _metrics_per_output(metrics: Any, names: list[str], argument: str = "metrics") -> list[list]:
+    """A list of metric identifiers per output from compile's ``metrics`` (or ``weighted_metrics``)."""
     if metrics is None:
         return [[] for _ in names]
     if isinstance(metrics, dict):
         unknown = [key for key in metrics if key not in names]
         if unknown:
-            raise ValueError(f"metrics: unknown output names {unknown}; the model's outputs are {names}")
+            raise ValueError(f"{argument}: unknown output names {unknown}; the model's outputs are {names}")
         lists = [_as_metric_list(metrics.get(name), name) for name in names]
     elif not isinstance(metrics, (list, tuple)):
-        raise ValueError(f"metrics: expected a list such as ['accuracy'], got {metrics!r}")
+        raise ValueError(f"{argument}: expected a list such as ['accuracy'], got {metrics!r}")
     elif len(names) == 1:
         lists = [list(metrics)]
     else:
         if len(metrics) != len(names):
-            raise ValueError(f"metrics: with several outputs give one entry (a metric or a list) per output "
+            raise ValueError(f"{argument}: with several outputs give one entry (a metric or a list) per output "
                              f"{names}, or a dict by output name; got a list of {len(metrics)}")
         lists = [_as_metric_list(entry, name) for entry, name in zip(metrics, names)]
     for metric_list in lists:
         for m in metric_list:
-            metrics_module.check_identifier(m)
+            try:
+                metrics_module.check_identifier(m)
+            except (ValueError, TypeError) as error:
+                if argument == "metrics":
+                    raise
+                raise type(error)(str(error).replace("metrics:", f"{argument}:", 1)) from None
     return lists
 
 
@@ -629,11 +671,12 @@ def _refuse_accuracy_on_regression(spec: OutputSpec) -> None:
     """Accuracy counts matching classes: with a regression loss it would compare real numbers."""
     if spec.loss is None or spec.loss.name not in losses_module.REGRESSION_LOSSES:
         return
-    for m in spec.metrics:
-        if isinstance(m, str) and metrics_module.is_accuracy(m):
-            raise ValueError(f"metrics: {m!r} counts correctly predicted classes, but output '{spec.name}' is "
-                             f"trained with the regression loss {spec.loss.name!r}; use metrics=['mae'] (or a "
-                             "classification loss such as 'binary_crossentropy')")
+    for argument, metrics in (("metrics", spec.metrics), ("weighted_metrics", spec.weighted_metrics)):
+        for m in metrics:
+            if isinstance(m, str) and metrics_module.is_accuracy(m):
+                raise ValueError(f"{argument}: {m!r} counts correctly predicted classes, but output '{spec.name}' is "
+                                 f"trained with the regression loss {spec.loss.name!r}; use metrics=['mae'] (or "
+                                 "a classification loss such as 'binary_crossentropy')")
 
 
 def _as_metric_list(entry: Any, name: str) -> list:

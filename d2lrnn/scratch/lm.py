@@ -55,9 +55,15 @@ class RNNLMScratch(Classifier):
         self.plot("ppl", loss.exp(), train=False)
 
     def one_hot(self, X: Any) -> Tensor:
-        """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size)."""
-        indices = X.data if isinstance(X, Tensor) else X
-        indices = backend.get_array_module(indices).asarray(indices)
+        """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size).
+
+        Tensors and CuPy arrays keep their device; a list or NumPy array goes to this model's.
+        """
+        if isinstance(X, Tensor) or backend.is_gpu_array(X):
+            indices = backend.get_array_module(X).asarray(X.data if isinstance(X, Tensor) else X)
+        else:  # a list or NumPy array goes where this model's weights are
+            parameters = self.parameters()
+            indices = backend.to_device(X, parameters[0].device if parameters else backend.default_device())
         if indices.ndim != 2:
             raise ValueError(f"{type(self).__name__}: X must be token indices of shape (batch_size, num_steps), "
                              f"got shape {indices.shape}")

@@ -93,6 +93,8 @@ class CallbackList:
             c.set_params(dict(params or {}))
 
     def _call(self, hook: str, *args: Any) -> None:
+        # The last argument is the logs: callbacks always get a dict, as in Keras.
+        args = args[:-1] + ({} if args[-1] is None else args[-1],)
         for c in self.callbacks:
             getattr(c, hook)(*args)
 
