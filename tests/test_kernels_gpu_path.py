@@ -44,29 +44,20 @@ def test_translation_of_a_kernel_body():
     assert code == "a = px + ph\ny = where(relu, max(a, 0), tanh(a))\nh = where(valid, y, h_prev)"
 
 
-@pytest.mark.parametrize("options", CASES, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
-@pytest.mark.parametrize("kind", KINDS)
-def test_gpu_branch_matches_numpy_branch(kind, options, request):
-    args = make_arguments(kind)
-    expected = run_kernel(kind, args, **options)
-    expected_grads = gradients(expected, args)
-    request.getfixturevalue("gpu_branch_on_cpu")
-    fused = run_kernel(kind, args, **options)
-    for got, want in zip(fused, expected):
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-13)
-    for got, want in zip(gradients(fused, args), expected_grads):
-        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
+RUNS = [(run_kernel, make_arguments, options) for options in CASES] + \
+       [(run_bidirectional, make_bidirectional_arguments, options) for options in BIDIRECTIONAL_CASES]
 
 
-@pytest.mark.parametrize("options", BIDIRECTIONAL_CASES,
-                         ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize("run, make, options", RUNS,
+                         ids=[f"{run.__name__}:" + (",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+                              for run, _, o in RUNS])
 @pytest.mark.parametrize("kind", KINDS)
-def test_gpu_branch_of_the_bidirectional_kernels_matches_numpy_branch(kind, options, request):
-    args = make_bidirectional_arguments(kind)
-    expected = run_bidirectional(kind, args, **options)
+def test_gpu_branch_matches_numpy_branch(kind, run, make, options, request):
+    args = make(kind)
+    expected = run(kind, args, **options)
     expected_grads = gradients(expected, args)
     request.getfixturevalue("gpu_branch_on_cpu")
-    fused = run_bidirectional(kind, args, **options)
+    fused = run(kind, args, **options)
     for got, want in zip(fused, expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-13)
     for got, want in zip(gradients(fused, args), expected_grads):

@@ -33,7 +33,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, check_bidirectional, direction_groups, direction_masks,
+from .sequence import (apply_bidirectional, backward_chunks, check_arguments, direction_groups, direction_masks,
                        input_gradient, length_mask, output_gradients, packed, sequence_outputs, stacked_inputs,
                        steps_per_chunk, to_api_order, to_planes, workspace)
 
@@ -203,7 +203,5 @@ def gru_bidirectional(x: Tensor, forward: tuple, backward: tuple, *, lengths: An
         (Y, h_f, h_b): Y (T, B, 2H) holds the forward outputs then the backward outputs of
         every time step; the final states are (B, H).
     """
-    T, B, _, _ = check_bidirectional("gru_bidirectional", 3, x, forward, backward, ("h0",), ("b_x", "b_h"))
-    mask = length_mask(lengths, T, B, backend.get_array_module(x.data))
-    return GRUSequence.apply(x, *forward, *backward, mask=mask, reverse=(False, True),
-                             zero_masked_outputs=bool(zero_masked_outputs))
+    return apply_bidirectional(GRUSequence, "gru_bidirectional", 3, x, forward, backward, ("h0",), ("b_x", "b_h"),
+                               lengths, zero_masked_outputs)

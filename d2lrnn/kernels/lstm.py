@@ -32,7 +32,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, check_bidirectional, direction_groups, direction_masks,
+from .sequence import (apply_bidirectional, backward_chunks, check_arguments, direction_groups, direction_masks,
                        input_gradient, length_mask, output_gradients, packed, products_by_direction, sequence_outputs,
                        stacked_inputs, steps_per_chunk, to_api_order, to_planes, workspace)
 
@@ -228,9 +228,7 @@ def lstm_bidirectional(x: Tensor, forward: tuple, backward: tuple, *, lengths: A
         outputs of every time step (as ``concat`` of the two ``lstm_sequence`` results); the
         final states are (B, H).
     """
-    T, B, _, _ = check_bidirectional("lstm_bidirectional", 4, x, forward, backward, ("h0", "c0"), ("b",))
-    mask = length_mask(lengths, T, B, backend.get_array_module(x.data))
-    Y, h_f, c_f, h_b, c_b = LSTMSequence.apply(x, *forward, *backward, mask=mask, reverse=(False, True),
-                                               zero_masked_outputs=bool(zero_masked_outputs))
+    Y, h_f, c_f, h_b, c_b = apply_bidirectional(LSTMSequence, "lstm_bidirectional", 4, x, forward, backward,
+                                                ("h0", "c0"), ("b",), lengths, zero_masked_outputs)
     return Y, (h_f, c_f), (h_b, c_b)
 

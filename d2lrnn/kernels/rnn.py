@@ -20,7 +20,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (check_arguments, check_bidirectional, direction_groups, direction_masks, input_gradient,
+from .sequence import (apply_bidirectional, check_arguments, direction_groups, direction_masks, input_gradient,
                        length_mask, output_gradients, sequence_outputs, stacked_inputs, workspace)
 
 ACTIVATIONS = ("tanh", "relu")
@@ -151,7 +151,5 @@ def rnn_bidirectional(x: Tensor, forward: tuple, backward: tuple, *, lengths: An
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"rnn_bidirectional: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    T, B, _, _ = check_bidirectional("rnn_bidirectional", 1, x, forward, backward, ("h0",), ("b",))
-    mask = length_mask(lengths, T, B, backend.get_array_module(x.data))
-    return RNNSequence.apply(x, *forward, *backward, mask=mask, reverse=(False, True),
-                             zero_masked_outputs=bool(zero_masked_outputs), activation=activation)
+    return apply_bidirectional(RNNSequence, "rnn_bidirectional", 1, x, forward, backward, ("h0",), ("b",), lengths,
+                               zero_masked_outputs, activation=activation)

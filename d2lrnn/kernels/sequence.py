@@ -81,6 +81,16 @@ def check_bidirectional(kernel: str, gates: int, x: Any, forward: tuple, backwar
     return sizes[0]
 
 
+def apply_bidirectional(function: type, kernel: str, gates: int, x: Any, forward: tuple, backward: tuple,
+                        state_names: tuple[str, ...], bias_names: tuple[str, ...], lengths: Any,
+                        zero_masked_outputs: bool, **params: Any) -> Any:
+    """Check both directions' arguments, then run the kernel ``function`` over them in one time loop."""
+    T, B, _, _ = check_bidirectional(kernel, gates, x, forward, backward, state_names, bias_names)
+    mask = length_mask(lengths, T, B, backend.get_array_module(x.data))
+    return function.apply(x, *forward, *backward, mask=mask, reverse=(False, True),
+                          zero_masked_outputs=bool(zero_masked_outputs), **params)
+
+
 def length_mask(lengths: Any, T: int, B: int, xp: Any) -> Any:
     """Right-padding lengths (B,) -> boolean mask (T, B, 1), True where step t < lengths[b].
 
