@@ -80,7 +80,8 @@ class GRUSequence(Function):
             xp.matmul(hs[:, s], W_h_scaled, out=m)
             h_prev, h = hs[:, s, 0, :, :H], hs[:, s + 1, 0, :, :H]
             if on_gpu:
-                cupy_kernels.gru_step(act[:, :, s], m, h_prev, True if masks is None else masks[:, s], gates[:, :, s], h)
+                valid = True if masks is None else masks[:, s]
+                cupy_kernels.gru_step(act[:, :, s], m, h_prev, valid, gates[:, :, s], h)
                 continue
             step = act[:, :, s]
             rz, n = step[:, :2], step[:, 2]
