@@ -110,7 +110,7 @@ class GRUSequence(Function):
         dtype = hs.dtype
         d_out = output_gradients(xp, d_outputs, reverse, mask, zero_masked_outputs)  # (R, T, B, H)
         h_prev = hs[:, :T, 0, :, :H]
-        chunk = steps_per_chunk(R * 5 * B * H)
+        chunk = steps_per_chunk(T, R * 5 * B * H, cupy_kernels.applies_to(hs))
         # Local derivatives, planes dz_pre, dn_pre, dh_direct (times dh) and dm_n, dr_pre (times dn_pre).
         local = workspace.empty(xp, (R, 5, chunk, B, H), dtype)
         d_gates = workspace.empty(xp, (R, T, B, 5, H), dtype)  # per step: dm_n, dr_pre, dz_pre, dn_pre, dh_direct

@@ -114,7 +114,7 @@ class LSTMSequence(Function):
         D = W_x.shape[2]
         dtype = hs.dtype
         d_out = output_gradients(xp, d_outputs, reverse, mask, zero_masked_outputs)  # (R, T, B, H)
-        chunk = steps_per_chunk(R * 6 * B * H)
+        chunk = steps_per_chunk(T, R * 6 * B * H, cupy_kernels.applies_to(hs))
         # Local derivatives of a block of steps, per step the planes dc_h, do (times dh) and
         # di, df, dg, dc_{t-1} (times dc), one contiguous block per step.
         local = workspace.empty(xp, (chunk, 6, R, B, H), dtype)
