@@ -27,6 +27,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 ENV_DATA_DIR = "D2LRNN_DATA"
+PACKAGE_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "files")
 DEFAULT_CACHE_DIR = os.path.join("~", ".cache", "d2lrnn")
 TIMEOUT_SECONDS = 60
 CHUNK_BYTES = 1 << 16
@@ -89,6 +90,13 @@ DATA_HUB: dict[str, DataSet] = {
         archive_folder="sentiment labelled sentences",
         archive_extras=(f"{SENTIMENT_FOLDER}/readme.txt",),
     ),
+    # The weights of d2lrnn.pretrained.time_machine_gru(), trained by benchmarks/pretrain_gru.py.
+    # They ship inside the package (d2lrnn/data/files/); no server holds them.
+    "time_machine_gru": DataSet(
+        urls=(),
+        files={"time_machine_gru.npz":
+               Checksum("sha256", "1886facd5d7b48162128ab30e578a168d1df2b163a9a34c8409e397e9be80d36")},
+    ),
 }
 
 
@@ -132,7 +140,9 @@ def download(name: str, cache_dir: str | None = None) -> str:
 
     Returns:
         The local path: the file itself for a one-file data set ('time_machine' ->
-        ``<cache>/timemachine.txt``), else the folder that holds the files.
+        ``<cache>/timemachine.txt``), else the folder that holds the files. When the cache
+        lacks a data set that ships inside the package (``d2lrnn/data/files``) with the right
+        checksum, the packaged copy's path is returned and nothing is downloaded.
 
     Raises:
         ValueError: ``name`` is not a registered data set.
@@ -143,6 +153,9 @@ def download(name: str, cache_dir: str | None = None) -> str:
         raise ValueError(f"name: expected one of {sorted(DATA_HUB)}, got {name!r}")
     dataset = DATA_HUB[name]
     root = get_cache_dir(cache_dir)
+    if all(is_valid(os.path.join(PACKAGE_DATA_DIR, rel), checksum) for rel, checksum in dataset.files.items()) \
+            and not all(is_valid(os.path.join(root, rel), checksum) for rel, checksum in dataset.files.items()):
+        return _result_path(dataset, PACKAGE_DATA_DIR)  # the copy shipped with the package, checked
     missing = {rel: checksum for rel, checksum in dataset.files.items()
                if not is_valid(os.path.join(root, rel), checksum)}
     if missing:
@@ -189,6 +202,12 @@ def _fetch_verified(name: str, dataset: DataSet, target: str | None, checksum: C
     (the caller deletes it). A mirror that serves wrong bytes is skipped; if none serves the right
     bytes, the checksum error of the first wrong one is raised, else a network error.
     """
+    if not dataset.urls:
+        raise DownloadError(
+            f"data set {name!r} has no download URL: it ships inside the package, in {PACKAGE_DATA_DIR}, and that "
+            f"copy is missing or does not match its checksum. Reinstall d2lrnn, or copy {', '.join(dataset.files)} "
+            f"into the cache directory {root}."
+        )
     network_errors, checksum_errors = [], []
     for url in dataset.urls:
         try:
