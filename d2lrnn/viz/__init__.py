@@ -4,6 +4,8 @@ Everything here is built to be shown in a notebook that strict nbval checks: the
 is a deterministic SVG, plots are matplotlib figures (stored as PNG), and every widget has a
 plain-text form that says what it shows.
 """
+from . import diagrams
+from .diagrams import bidirectional_rnn, gru_cell, lstm_cell, unrolled_rnn
 from .gradient_flow import plot_gradient_norms
 from .graph import SVGDrawing, draw_graph
 from .heatmap import heatmap
@@ -22,6 +24,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "SVGDrawing", "draw_graph", "heatmap", "merge_mode_explorer", "plot_gradient_norms", "rnn_output_shapes",
+    "SVGDrawing", "bidirectional_rnn", "diagrams", "draw_graph", "gru_cell", "lstm_cell", "unrolled_rnn", "heatmap", "merge_mode_explorer", "plot_gradient_norms", "rnn_output_shapes",
     "rnn_param_count", "shape_explorer", "time_stepper",
 ]
