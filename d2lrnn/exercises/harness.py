@@ -188,8 +188,8 @@ def _compare(name: str, fn: Callable, reference: Callable, cases: Sequence[Case]
             continue
         values, ref_values = _values(outputs), _values(ref_outputs)
         observed.append((case, values))
-        off = [f"{n} is off by up to {numpy.nanmax(numpy.abs(v - r)) if numpy.isfinite(v).all() else numpy.inf:.3g}"
-               for n, v, r in zip(output_names, values, ref_values) if not _close(v, r, VALUE_RTOL, VALUE_ATOL)]
+        off = [_difference(n, v, r) for n, v, r in zip(output_names, values, ref_values)
+               if not _close(v, r, VALUE_RTOL, VALUE_ATOL)]
         if off:
             values_differ = True
             problems.append(f"[{case.name}] values differ from the reference: " + "; ".join(off))
@@ -197,10 +197,18 @@ def _compare(name: str, fn: Callable, reference: Callable, cases: Sequence[Case]
         problems.extend(_compare_gradients(fn, case, arg_names, normalize, outputs, leaves, ref_outputs,
                                            ref_leaves, check_numerically=index == 0))
     likely = _diagnose(observed, mutants, zero_probes or {}, reference, arg_names, normalize) if values_differ else []
-    if values_differ and not likely:
+    if values_differ and not likely and (mutants or zero_probes):
         likely.append("none of the usual mistakes reproduces these values; compare your equations with the "
                       "book's term by term")
     return CheckResult(name, [case.name for case in cases], problems, likely, *([what] if what else []))
+
+
+def _difference(name: str, values: numpy.ndarray, expected: numpy.ndarray) -> str:
+    """How an output differs from the reference, in words."""
+    broken = ~numpy.isfinite(values) & numpy.isfinite(expected)
+    if broken.any():
+        return f"{name} holds inf or nan where the reference is finite (an overflow?)"
+    return f"{name} is off by up to {numpy.abs(values - expected).max():.3g}"
 
 
 def _compare_gradients(fn: Callable, case: Case, arg_names: Sequence, normalize: Callable, outputs: tuple,
