@@ -74,3 +74,17 @@ def test_graph_without_values_is_unchanged_and_freed_graph_is_refused():
     y.backward()
     with pytest.raises(ValueError, match="freed by backward"):
         draw_graph(y, values=True)
+
+
+def test_temperature_explorer_text_form_follows_the_slider():
+    from d2lrnn.pretrained import time_machine_gru
+    from d2lrnn.viz import temperature_explorer
+    model, vocab = time_machine_gru()
+    explorer = temperature_explorer(model, vocab, prefix="it has", num_preds=20, temperature=0.5, seed=3)
+    text = repr(explorer)
+    assert text.splitlines()[1].strip() == repr(model.predict("it has", 20, vocab, temperature=0.5, seed=3))
+    assert text.splitlines()[3].strip() == repr(model.predict("it has", 20, vocab))
+    slider = explorer.children[0]
+    slider.value = 1.5
+    assert repr(model.predict("it has", 20, vocab, temperature=1.5, seed=3)) in repr(explorer)
+    assert repr(model.predict("it has", 20, vocab, temperature=1.5, seed=3)).strip("'") in explorer.children[1].value

@@ -20,10 +20,15 @@ def __getattr__(name: str):
         from . import widgets
 
         return getattr(widgets, name)
+    if name == "temperature_explorer":
+        from .sampling import temperature_explorer
+
+        return temperature_explorer
     raise AttributeError(f"module 'd2lrnn.viz' has no attribute {name!r}")
 
 
 __all__ = [
-    "SVGDrawing", "bidirectional_rnn", "diagrams", "draw_graph", "gru_cell", "lstm_cell", "unrolled_rnn", "heatmap", "merge_mode_explorer", "plot_gradient_norms", "rnn_output_shapes",
+    "SVGDrawing", "draw_graph", "heatmap", "merge_mode_explorer", "plot_gradient_norms", "rnn_output_shapes",
     "rnn_param_count", "shape_explorer", "time_stepper",
+    "diagrams", "unrolled_rnn", "lstm_cell", "gru_cell", "bidirectional_rnn", "temperature_explorer",
 ]
