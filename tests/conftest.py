@@ -7,18 +7,15 @@ import pytest
 
 import d2lrnn
 
-# The project's offline copies of the data sets, when they sit beside the checkout.
-_SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
-if os.path.isdir(_SHARED_DATA):
-    os.environ.setdefault("D2LRNN_DATA", os.path.abspath(_SHARED_DATA))
-
 
 def _offline_data_present() -> bool:
-    """True when The Time Machine and the sentiment files are already in the data folder."""
-    root = os.environ.get("D2LRNN_DATA") or os.path.expanduser(os.path.join("~", ".cache", "d2lrnn"))
+    """True when The Time Machine and the sentiment files are in the data folder or the package."""
+    from d2lrnn.data.download import PACKAGED_DIR
+
     files = ["timemachine.txt"] + [os.path.join("sentiment_labelled_sentences", f"{name}_labelled.txt")
                                    for name in ("amazon_cells", "imdb", "yelp")]
-    return all(os.path.isfile(os.path.join(root, f)) for f in files)
+    roots = [os.environ.get("D2LRNN_DATA") or os.path.expanduser(os.path.join("~", ".cache", "d2lrnn")), PACKAGED_DIR]
+    return any(all(os.path.isfile(os.path.join(root, f)) for f in files) for root in roots)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,8 +23,8 @@ def pytest_collection_modifyitems(config, items):
         "gpu": (d2lrnn.is_gpu_available(), "needs CuPy and a CUDA GPU"),
         "torch": (importlib.util.find_spec("torch") is not None, "PyTorch is not installed"),
         "keras": (importlib.util.find_spec("keras") is not None, "Keras is not installed"),
-        # Tests never download: the real data sets must already be in $D2LRNN_DATA.
-        "needs_data": (_offline_data_present(), "the data sets are not in $D2LRNN_DATA (point it at shared/data)"),
+        # Tests never download: the real data sets must be in $D2LRNN_DATA or in the package.
+        "needs_data": (_offline_data_present(), "the data sets are neither in $D2LRNN_DATA nor in d2lrnn/data/files"),
     }
     for item in items:
         for marker, (available, reason) in skips.items():

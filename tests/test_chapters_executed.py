@@ -16,6 +16,9 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat")
 
+from d2lrnn.notebooks.build import WIDGET_VIEW, normalise  # noqa: E402
+from d2lrnn.notebooks.environment import fixed_environment  # noqa: E402
+
 CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex", "image/svg+xml", "application/json")
@@ -115,6 +118,14 @@ def test_chapter_is_executed_and_deterministic(path):
                           + f". Regenerate it with: python chapters/build.py {path.stem}")
 
 
+def test_language_info_is_stored_as_jupyterlab_stores_it():
+    """JupyterLab writes the kernel's language_info (with the Python version) into a notebook it
+    opens: a chapter that lacks it opens marked modified and leaves a diff when saved."""
+    for path in CHAPTER_PATHS:
+        info = nbformat.read(path, as_version=4).metadata.get("language_info", {})
+        assert info.get("name") == "python" and info.get("version") and info.get("codemirror_mode"), path.name
+
+
 def load_build_script():
     import importlib.util
 
@@ -124,7 +135,7 @@ def load_build_script():
     return module
 
 
-def executed_notebook(build, model_id: str):
+def executed_notebook(model_id: str):
     """What nbclient leaves behind: widget state, timing metadata, kernel counts, a random widget id."""
     view = {"version_major": 2, "version_minor": 0, "model_id": model_id}
     return nbformat.from_dict({
@@ -138,26 +149,33 @@ def executed_notebook(build, model_id: str):
              "metadata": {"tags": [SKIP_TAG]}},
             {"cell_type": "code", "id": "c", "source": "w", "execution_count": 9, "metadata": {}, "outputs": [
                 {"output_type": "display_data", "metadata": {},
-                 "data": {build.WIDGET_VIEW: view, "text/plain": "fit: 2 epochs of 3 steps"}},
+                 "data": {WIDGET_VIEW: view, "text/plain": "fit: 2 epochs of 3 steps"}},
                 {"output_type": "execute_result", "execution_count": 9, "metadata": {}, "data": {"text/plain": "1"}},
+                {"output_type": "stream", "name": "stdout", "text": "loss 0.5"},
+                {"output_type": "stream", "name": "stdout", "text": "\n"},
+                {"output_type": "stream", "name": "stderr", "text": "warning\n"},
+                {"output_type": "stream", "name": "stdout", "text": "done\n"},
             ]},
         ],
     })
 
 
 def test_build_normalisation_gives_what_the_guard_expects():
-    build = load_build_script()
-    notebook = executed_notebook(build, model_id="4f1c0e2a9b7d4a66b0c3f5e8d7a6b5c4")
+    notebook = executed_notebook(model_id="4f1c0e2a9b7d4a66b0c3f5e8d7a6b5c4")
     assert len(notebook_problems(notebook)) == 4  # widgets, kernelspec, counts 4 and 9
-    build.normalise(notebook, "demo")
+    normalise(notebook, "demo")
     assert notebook_problems(notebook) == []
-    assert notebook.metadata.kernelspec.name == "python3" and "version" not in notebook.metadata.language_info
+    # kernelspec and language_info as JupyterLab stores them, so opening leaves no change
+    assert notebook.metadata.kernelspec.name == "python3" and notebook.metadata.language_info.version == "3.11.7"
     first, _, last = notebook.cells
     assert first.metadata == {} and (first.execution_count, last.execution_count) == (1, 2)
     assert last.outputs[1].execution_count == 2
+    # a print's text and newline flushed apart are stored as one piece, as a calm machine does
+    assert [(o.name, o.text) for o in last.outputs[2:]] == [("stdout", "loss 0.5\n"), ("stderr", "warning\n"),
+                                                           ("stdout", "done\n")]
     # Widget ids depend only on the notebook and the output's place: a rebuild changes nothing.
-    rebuilt = executed_notebook(build, model_id="0b9e7c6d5a4f4e3d2c1b0a9f8e7d6c5b")
-    build.normalise(rebuilt, "demo")
+    rebuilt = executed_notebook(model_id="0b9e7c6d5a4f4e3d2c1b0a9f8e7d6c5b")
+    normalise(rebuilt, "demo")
     assert rebuilt == notebook
 
 
@@ -168,6 +186,14 @@ def test_build_finds_chapters_by_name_and_refuses_unknown_names(tmp_path):
     assert build.find_notebooks([str(notebook)]) == [notebook.resolve()]
     with pytest.raises(SystemExit, match="no notebook named 'no-such-chapter'"):
         build.find_notebooks(["no-such-chapter"])
-    environment = build.kernel_environment()
-    assert environment["PYTHONHASHSEED"] == "0" and environment["OPENBLAS_NUM_THREADS"] == "1"
-    assert environment["PYTHONPATH"].split(os.pathsep)[0] == str(CHAPTERS.parent)
+
+
+def test_fixed_environment_keeps_a_thread_count_only_when_asked(tmp_path):
+    given = {"OPENBLAS_NUM_THREADS": "2", "PYTHONPATH": "elsewhere", "D2LRNN_DATA": "data"}
+    built = fixed_environment(keep_thread_counts=False, environ=given)
+    checked = fixed_environment(keep_thread_counts=True, environ=given)
+    assert built["PYTHONHASHSEED"] == "0" and built["OPENBLAS_NUM_THREADS"] == built["OMP_NUM_THREADS"] == "1"
+    assert checked["OPENBLAS_NUM_THREADS"] == "2" and checked["OMP_NUM_THREADS"] == "1"
+    # this checkout first for the kernels, and the data folder made absolute here
+    assert built["PYTHONPATH"].split(os.pathsep) == [str(CHAPTERS.parent), "elsewhere"]
+    assert built["D2LRNN_DATA"] == os.path.abspath("data")

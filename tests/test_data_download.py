@@ -4,12 +4,13 @@ import hashlib
 import io
 import os
 import pathlib
+import sys
 import urllib.request
 import zipfile
 
 import pytest
 
-from d2lrnn.data.download import (DATA_HUB, ChecksumError, Checksum, DataSet, DownloadError, download,
+from d2lrnn.data.download import (DATA_HUB, PACKAGED_DIR, ChecksumError, Checksum, DataSet, DownloadError, download,
                                   get_cache_dir)
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -214,3 +215,43 @@ def test_a_member_with_the_wrong_checksum_is_not_written(monkeypatch, served, ca
     assert "pack/b.txt" not in listing(cache)
     assert not [p for p in listing(cache) if p.endswith(".part")]
 
+
+
+# ------------------------------------------------------------------------- the copies in the package
+def test_packaged_copies_serve_the_corpora_when_the_cache_lacks_them(monkeypatch, tmp_path):
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    packaged = pathlib.Path(PACKAGED_DIR)
+    assert download("time_machine", str(tmp_path)) == str(packaged / "timemachine.txt")
+    assert download("sentiment_labelled_sentences", str(tmp_path)) == str(packaged / "sentiment_labelled_sentences")
+    assert listing(tmp_path) == []  # nothing written to the cache
+    # checked against the registry's own checksums, independently of download()
+    assert hashlib.sha1((packaged / "timemachine.txt").read_bytes()).hexdigest() == \
+        DATA_HUB["time_machine"].files["timemachine.txt"].hexdigest
+    for rel, checksum in DATA_HUB["sentiment_labelled_sentences"].files.items():
+        assert sha256((packaged / rel).read_bytes()) == checksum.hexdigest, rel
+    assert (packaged / "ATTRIBUTION.md").read_text().count("CC BY 4.0") >= 1
+
+
+def test_a_valid_cache_still_wins_over_the_packaged_copy(monkeypatch, tmp_path):
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    (tmp_path / "timemachine.txt").write_bytes((pathlib.Path(PACKAGED_DIR) / "timemachine.txt").read_bytes())
+    assert download("time_machine", str(tmp_path)) == str(tmp_path / "timemachine.txt")
+
+
+def test_a_damaged_packaged_copy_is_not_used(monkeypatch, tmp_path, served):
+    # the module (d2lrnn.data.download is also the name of the function)
+    monkeypatch.setattr(sys.modules[DataSet.__module__], "PACKAGED_DIR", str(tmp_path / "package"))
+    (tmp_path / "package").mkdir()
+    (tmp_path / "package" / "timemachine.txt").write_bytes(b"not the novel")
+    monkeypatch.setitem(DATA_HUB, "time_machine", dataclasses.replace(DATA_HUB["time_machine"], urls=(UNREACHABLE,)))
+    with pytest.raises(DownloadError, match="127.0.0.1:9"):
+        download("time_machine", str(tmp_path / "cache"))
+
+
+def test_a_relative_variable_is_taken_from_the_directory_it_was_set_in(monkeypatch, tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setenv("D2LRNN_DATA", "shared/data")
+    monkeypatch.setenv("PWD", str(tmp_path))               # the shell that set it
+    monkeypatch.chdir(tmp_path / "notebooks")               # a kernel runs in the notebook's folder
+    assert get_cache_dir() == str(tmp_path / "shared" / "data")
+    assert get_cache_dir("given") == str(tmp_path / "notebooks" / "given")

@@ -11,7 +11,7 @@ from d2lrnn.data.download import DATA_HUB, DownloadError, file_digest
 from d2lrnn.pretrained import time_machine_gru, time_machine_vocab
 
 download_module = importlib.import_module("d2lrnn.data.download")  # the name d2lrnn.data.download is the function
-PACKAGED = os.path.join(download_module.PACKAGE_DATA_DIR, "time_machine_gru.npz")
+PACKAGED = os.path.join(download_module.PACKAGED_DIR, "time_machine_gru.npz")
 
 
 def sigmoid(x):
@@ -70,6 +70,6 @@ def test_a_damaged_packaged_copy_is_refused(tmp_path, monkeypatch):
     with open(package_dir / "time_machine_gru.npz", "r+b") as f:
         f.seek(100)
         f.write(b"\x00\x01\x02")
-    monkeypatch.setattr(download_module, "PACKAGE_DATA_DIR", str(package_dir))
+    monkeypatch.setattr(download_module, "PACKAGED_DIR", str(package_dir))
     with pytest.raises(DownloadError, match="no download URL: it ships inside the package"):
         time_machine_gru(cache_dir=str(tmp_path / "cache"))

@@ -3,6 +3,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -81,8 +83,23 @@ def test_bad_arguments():
         ProgressBoard(colors=[])
 
 
-def test_outside_jupyter_the_board_only_keeps_data(capsys):
-    board = ProgressBoard()  # display=True, but no kernel here
+def test_outside_jupyter_the_board_prints_one_plain_line_per_epoch(capsys):
+    board = ProgressBoard(xlabel="epoch", xlim=[0, 2])  # display=True, but no kernel here
+    for x, loss in [(0.5, 4.0), (1.0, 3.0), (1.5, 2.0), (2.0, 1.0)]:
+        board.draw(x, loss, "train_loss")
+        if x == int(x):
+            board.draw(x, loss + 0.5, "val_loss")
+    board.finish()
+    board.finish()
+    lines = capsys.readouterr().out.splitlines()
+    assert [re.sub(r"\(\d+\.\d sec\)$", "(T)", line) for line in lines] == [
+        "epoch 1/2: train_loss 3.000, val_loss 3.500 (T)",
+        "epoch 2/2: train_loss 1.000, val_loss 1.500 (T)"]
+    assert board.fig is None and not any(c in "".join(lines) for c in "\r\x1b\b")
+
+
+def test_outside_jupyter_display_false_prints_nothing(capsys):
+    board = ProgressBoard(display=False)
     board.draw(1, 2, "loss")
     board.finish()
     assert board.fig is None and capsys.readouterr().out == ""

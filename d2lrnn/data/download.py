@@ -6,7 +6,14 @@ Its layout is the layout of the offline copy that ships beside the project::
     timemachine.txt
     sentiment_labelled_sentences/{amazon_cells,imdb,yelp}_labelled.txt  (+ readme.txt)
 
-so pointing ``D2LRNN_DATA`` at that copy makes every loader work without network.
+so pointing ``D2LRNN_DATA`` at that copy makes every loader work without network. A relative
+``D2LRNN_DATA`` is taken relative to the directory the variable was set in (the shell's ``$PWD``,
+which programs started from that shell inherit), not to the current directory: a notebook
+kernel runs in the notebook's folder, where ``../shared/data`` would point elsewhere.
+
+The two corpora of the chapters also ship inside the package (``d2lrnn/data/files``, with their
+attribution): when the cache does not hold them, ``download`` returns the packaged copy, checked
+against the same checksums, so the chapters work without network and without ``D2LRNN_DATA``.
 
 Three promises:
 - a file that is already present and whose checksum matches is never downloaded again;
@@ -27,7 +34,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 ENV_DATA_DIR = "D2LRNN_DATA"
-PACKAGE_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "files")
+PACKAGED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "files")
 DEFAULT_CACHE_DIR = os.path.join("~", ".cache", "d2lrnn")
 TIMEOUT_SECONDS = 60
 CHUNK_BYTES = 1 << 16
@@ -53,6 +60,8 @@ class DataSet:
         archive_folder: the folder inside the zip that holds the files.
         archive_extras: cache paths of other files of that folder, extracted too when absent
             (no checksum of their own: the zip's checksum covers them).
+        packaged: True when ``files`` also ship in ``PACKAGED_DIR`` (same layout), used when the
+            cache lacks them.
     """
 
     urls: tuple[str, ...]
@@ -60,6 +69,7 @@ class DataSet:
     archive: Checksum | None = None
     archive_folder: str = ""
     archive_extras: tuple[str, ...] = field(default_factory=tuple)
+    packaged: bool = False
 
 
 SENTIMENT_FOLDER = "sentiment_labelled_sentences"
@@ -69,6 +79,7 @@ DATA_HUB: dict[str, DataSet] = {
     "time_machine": DataSet(
         urls=("http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",),
         files={"timemachine.txt": Checksum("sha1", "090b5e7e70c295757f55df93cb0a180b9691891a")},
+        packaged=True,
     ),
     # UCI data set 331 (Kotzias et al., KDD 2015; CC BY 4.0). The zip holds the files in a folder
     # whose name has spaces; the cache keeps them under a name without spaces.
@@ -89,6 +100,7 @@ DATA_HUB: dict[str, DataSet] = {
         archive=Checksum("sha256", "afc26626d710899948693e1a61405dce197f57ffa719fa1130d346b4cc095343"),
         archive_folder="sentiment labelled sentences",
         archive_extras=(f"{SENTIMENT_FOLDER}/readme.txt",),
+        packaged=True,
     ),
     # The weights of d2lrnn.pretrained.time_machine_gru(), trained by benchmarks/pretrain_gru.py.
     # They ship inside the package (d2lrnn/data/files/); no server holds them.
@@ -96,6 +108,7 @@ DATA_HUB: dict[str, DataSet] = {
         urls=(),
         files={"time_machine_gru.npz":
                Checksum("sha256", "1886facd5d7b48162128ab30e578a168d1df2b163a9a34c8409e397e9be80d36")},
+        packaged=True,
     ),
 }
 
@@ -109,9 +122,19 @@ class DownloadError(ConnectionError):
 
 
 def get_cache_dir(cache_dir: str | None = None) -> str:
-    """The folder that holds the data sets: ``cache_dir``, else ``$D2LRNN_DATA``, else ``~/.cache/d2lrnn``."""
+    """The folder that holds the data sets: ``cache_dir``, else ``$D2LRNN_DATA``, else ``~/.cache/d2lrnn``.
+
+    A relative ``$D2LRNN_DATA`` is resolved against ``$PWD``, the directory of the shell that set
+    it (a relative ``cache_dir`` argument against the current directory).
+    """
     if cache_dir is None:
-        cache_dir = os.environ.get(ENV_DATA_DIR) or DEFAULT_CACHE_DIR
+        variable = os.environ.get(ENV_DATA_DIR)
+        if variable:
+            variable = os.path.expanduser(variable)
+            base = os.environ.get("PWD")
+            if not os.path.isabs(variable) and base and os.path.isabs(base):
+                variable = os.path.join(base, variable)
+        cache_dir = variable or DEFAULT_CACHE_DIR
     if not isinstance(cache_dir, (str, os.PathLike)):
         raise TypeError(f"cache_dir: expected a path (str) or None, got {type(cache_dir).__name__}")
     return os.path.abspath(os.path.expanduser(os.fspath(cache_dir)))
@@ -140,9 +163,8 @@ def download(name: str, cache_dir: str | None = None) -> str:
 
     Returns:
         The local path: the file itself for a one-file data set ('time_machine' ->
-        ``<cache>/timemachine.txt``), else the folder that holds the files. When the cache
-        lacks a data set that ships inside the package (``d2lrnn/data/files``) with the right
-        checksum, the packaged copy's path is returned and nothing is downloaded.
+        ``<cache>/timemachine.txt``), else the folder that holds the files. When the cache lacks
+        files that ship with the package, the packaged copy's path (nothing is downloaded).
 
     Raises:
         ValueError: ``name`` is not a registered data set.
@@ -153,11 +175,11 @@ def download(name: str, cache_dir: str | None = None) -> str:
         raise ValueError(f"name: expected one of {sorted(DATA_HUB)}, got {name!r}")
     dataset = DATA_HUB[name]
     root = get_cache_dir(cache_dir)
-    if all(is_valid(os.path.join(PACKAGE_DATA_DIR, rel), checksum) for rel, checksum in dataset.files.items()) \
-            and not all(is_valid(os.path.join(root, rel), checksum) for rel, checksum in dataset.files.items()):
-        return _result_path(dataset, PACKAGE_DATA_DIR)  # the copy shipped with the package, checked
     missing = {rel: checksum for rel, checksum in dataset.files.items()
                if not is_valid(os.path.join(root, rel), checksum)}
+    if missing and dataset.packaged and all(
+            is_valid(os.path.join(PACKAGED_DIR, rel), checksum) for rel, checksum in dataset.files.items()):
+        return _result_path(dataset, PACKAGED_DIR)
     if missing:
         os.makedirs(root, exist_ok=True)
         if dataset.archive is None:
@@ -204,7 +226,7 @@ def _fetch_verified(name: str, dataset: DataSet, target: str | None, checksum: C
     """
     if not dataset.urls:
         raise DownloadError(
-            f"data set {name!r} has no download URL: it ships inside the package, in {PACKAGE_DATA_DIR}, and that "
+            f"data set {name!r} has no download URL: it ships inside the package, in {PACKAGED_DIR}, and that "
             f"copy is missing or does not match its checksum. Reinstall d2lrnn, or copy {', '.join(dataset.files)} "
             f"into the cache directory {root}."
         )

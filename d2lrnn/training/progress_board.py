@@ -6,7 +6,10 @@ final figure once as an ordinary PNG and prints the last value of every line, ro
 notebook stores is therefore [an empty widget view, the PNG figure, one line of text]: the same
 on every run, and readable when the notebook is reopened without a kernel.
 
-Outside Jupyter the board only keeps its data (``board.data``); ``board.render()`` draws it.
+Outside Jupyter (a script, a terminal, a CI log) the board keeps its data (``board.data``;
+``board.render()`` draws it) and prints one plain line per whole unit of x, i.e. per epoch for
+the ``Trainer``: ``epoch 3/10: train_ppl 8.123, val_ppl 8.456 (2.1 sec)``, with no control
+characters, so the output reads the same in a terminal and in a log file.
 
 Differences from the book's version:
 - lines are updated in place; the book plots every line again on each point without clearing,
@@ -17,6 +20,7 @@ Differences from the book's version:
 from __future__ import annotations
 
 import collections
+import math
 import sys
 import time
 from typing import Any, Sequence
@@ -60,6 +64,8 @@ class ProgressBoard:
         self._lines: dict[str, Any] = {}
         self._live_output = None  # the ipywidgets.Output showing frames while a cell runs
         self._next_frame_time = 0.0
+        self._line_unit = None  # outside Jupyter: the whole x whose line is not printed yet
+        self._line_start = time.monotonic()
 
     def draw(self, x: Any, y: Any, label: str, every_n: int = 1) -> None:
         """Add the raw point ``(x, y)`` to the line ``label``.
@@ -79,10 +85,15 @@ class ProgressBoard:
         points.append(point)
         if len(points) < every_n:
             return
-        self.data[label].append(Point(sum(p.x for p in points) / len(points),
-                                      sum(p.y for p in points) / len(points)))
+        mean = Point(sum(p.x for p in points) / len(points), sum(p.y for p in points) / len(points))
         points.clear()
-        if self.display:
+        in_terminal = self.display and notebook_shell() is None
+        if in_terminal:
+            self._print_line(before=mean.x)
+        self.data[label].append(mean)
+        if in_terminal:
+            self._line_unit = max(self._line_unit or 0, math.ceil(mean.x))
+        elif self.display:
             self._show_frame()
 
     def render(self) -> Any:
@@ -118,8 +129,10 @@ class ProgressBoard:
         """End the live view: show the final figure once and print each line's last value.
 
         Does nothing outside Jupyter, with ``display=False``, or when nothing was drawn since
-        the last ``finish()``. Calling it twice is harmless.
+        the last ``finish()``. Calling it twice is harmless. Outside Jupyter it prints the line
+        of the last unit of x.
         """
+        self._print_line()
         output, self._live_output = self._live_output, None
         if output is None:
             return
@@ -135,6 +148,18 @@ class ProgressBoard:
         last_values = [f"{label} {_format_value(points[-1].y)}" for label, points in self.data.items() if points]
         if last_values:
             print(", ".join(last_values))
+
+    def _print_line(self, before: float | None = None) -> None:
+        """Outside Jupyter: print the pending unit's line, unless ``before`` still falls in it."""
+        unit = self._line_unit
+        if unit is None or (before is not None and math.ceil(before) <= unit):
+            return
+        self._line_unit = None
+        total = f"/{self.xlim[1]:g}" if self.xlim is not None else ""
+        values = ", ".join(f"{label} {_format_value(points[-1].y)}" for label, points in self.data.items() if points)
+        now = time.monotonic()
+        print(f"{self.xlabel or 'x'} {unit}{total}: {values} ({now - self._line_start:.1f} sec)", flush=True)
+        self._line_start = now
 
     def _show_frame(self) -> None:
         """Redraw into the live widget, unless the previous frame was too recent."""
