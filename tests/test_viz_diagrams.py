@@ -88,3 +88,12 @@ def test_temperature_explorer_text_form_follows_the_slider():
     slider.value = 1.5
     assert repr(model.predict("it has", 20, vocab, temperature=1.5, seed=3)) in repr(explorer)
     assert repr(model.predict("it has", 20, vocab, temperature=1.5, seed=3)).strip("'") in explorer.children[1].value
+
+
+def test_heatmap_colorbar_gets_its_label():
+    import matplotlib
+    matplotlib.use("Agg")
+    from d2lrnn.viz import heatmap
+    ax = heatmap(np.eye(3), colorbar="gate value")
+    bars = [a for a in ax.figure.axes if a is not ax]
+    assert len(bars) == 1 and bars[0].get_ylabel() == "gate value"
