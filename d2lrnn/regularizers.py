@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 from .autograd import Tensor, as_tensor
+from .configurable import Configurable
 
 
 def _validate_factor(value: Any, name: str) -> float:
@@ -26,24 +27,12 @@ def _validate_factor(value: Any, name: str) -> float:
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``regularizer(weight) -> scalar Tensor`` (zero here); subclasses add a penalty."""
 
     def __call__(self, weight: Any) -> Tensor:
         weight = as_tensor(weight)
         return Tensor._wrap(weight._xp.zeros((), dtype=weight.dtype), False)
-
-    def get_config(self) -> dict:
-        """The constructor arguments, so that ``type(r).from_config(r.get_config())`` rebuilds ``r``."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Regularizer":
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        arguments = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"
 
     def __eq__(self, other: Any) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()

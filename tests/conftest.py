@@ -42,3 +42,14 @@ def _seeded():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 on its torch backend, the oracle of the tests marked ``keras``."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras as keras_module
+
+    if keras_module.backend.backend() != "torch":
+        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
+    return keras_module

@@ -83,6 +83,15 @@ def test_set_default_device_wins_over_the_environment(fake_cupy, monkeypatch):
     assert backend.default_device() == "gpu"
 
 
+def test_tensor_of_numpy_data_goes_to_the_default_device(fake_cupy):
+    backend.set_default_device("gpu")
+    assert d2l.tensor(np.ones(2)).device == "gpu"  # as torch.tensor(ndarray) after set_default_device
+    assert d2l.tensor([1.0]).device == "gpu"
+    assert d2l.tensor(np.ones(2), device="cpu").device == "cpu"
+    cpu = d2l.tensor(np.ones(2), device="cpu")
+    assert d2l.tensor(cpu).device == "cpu"  # a Tensor keeps its device
+
+
 def test_stub_gpu_arrays_are_recognised_by_type(fake_cupy):
     gpu = backend.to_device(np.arange(3.0), "gpu")
     assert type(gpu) is FakeGpuArray
@@ -149,18 +158,19 @@ def test_real_gpu_round_trip_and_ops():
     import cupy
 
     expected = 2 * np.array([1.0, -2.0]) * (1 - np.tanh(np.array([1.0, 4.0])) ** 2)
-    x = d2l.tensor([1.0, -2.0], device="gpu", requires_grad=True)
+    # float64: in float32, 1 - tanh(4)^2 keeps only about four significant digits on any device.
+    x = d2l.tensor([1.0, -2.0], device="gpu", requires_grad=True, dtype="float64")
     assert isinstance(x.data, cupy.ndarray) and x.device == "gpu"
     (x * x).tanh().sum().backward()
     assert isinstance(x.grad, cupy.ndarray)
-    np.testing.assert_allclose(backend.to_numpy(x.grad), expected, rtol=1e-5)
+    np.testing.assert_allclose(backend.to_numpy(x.grad), expected, rtol=1e-12)
     assert x.to("cpu").device == "cpu"
 
-    cpu_leaf = d2l.tensor([1.0, -2.0], requires_grad=True)
+    cpu_leaf = d2l.tensor([1.0, -2.0], requires_grad=True, dtype="float64")
     on_gpu = cpu_leaf.to("gpu")  # differentiable: the gradient comes back to the CPU leaf
     (on_gpu * on_gpu).tanh().sum().backward()
     assert isinstance(cpu_leaf.grad, np.ndarray)
-    np.testing.assert_allclose(cpu_leaf.grad, expected, rtol=1e-5)
+    np.testing.assert_allclose(cpu_leaf.grad, expected, rtol=1e-12)
 
 
 @pytest.mark.gpu

@@ -83,7 +83,8 @@ def gradients(results, args, seed=1):
         a.grad = None
     loss = None
     for r in results:
-        term = (r * rng.standard_normal(r.shape)).sum()
+        weights = d2l.tensor(rng.standard_normal(r.shape), dtype=r.dtype, device=r.device)  # on r's device
+        term = (r * weights).sum()
         loss = term if loss is None else loss + term
     loss.backward()
     return [a.grad for a in args]

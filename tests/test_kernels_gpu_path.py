@@ -7,48 +7,17 @@ gate planes, the scaled pre-activations) and the CUDA arithmetic itself are chec
 the NumPy branch without a GPU. The real device is covered by the ``gpu`` tests in
 ``test_kernels.py``.
 """
-import re
 
 import numpy as np
 import pytest
 
 from d2lrnn import backend
 from d2lrnn.kernels import cupy_kernels
+from simulated_gpu import NumPyElementwiseKernel, cuda_to_python
 from test_kernels import CASES, KINDS, gradients, make_arguments, run_kernel
 
 FACTORIES = [cupy_kernels._rnn_forward, cupy_kernels._lstm_forward, cupy_kernels._lstm_backward,
              cupy_kernels._gru_forward, cupy_kernels._gru_backward]
-
-
-def cuda_to_python(body):
-    """Translate the small CUDA subset used by the kernels into Python statements."""
-    statements = []
-    for statement in body.split(";"):
-        statement = " ".join(statement.split()).replace("(T)", "")
-        if not statement:
-            continue
-        target, expression = re.sub(r"^T ", "", statement).split(" = ", 1)
-        choice = re.fullmatch(r"(\w+) \? (.+) : (.+)", expression)
-        if choice:
-            expression = f"where({choice[1]}, {choice[2]}, {choice[3]})"
-        statements.append(f"{target} = {expression}")
-    return "\n".join(statements)
-
-
-class NumPyElementwiseKernel:
-    """Stands in for cupy.ElementwiseKernel: same arguments, the body run by NumPy."""
-
-    def __init__(self, in_params, out_params, operation, name):
-        self.inputs = [p.split()[-1] for p in in_params.split(",")]
-        self.outputs = [p.split()[-1] for p in out_params.split(",")]
-        self.code = compile(cuda_to_python(operation), name, "exec")
-
-    def __call__(self, *arrays):
-        assert len(arrays) == len(self.inputs) + len(self.outputs), "wrong number of kernel arguments"
-        names = dict(zip(self.inputs, arrays), exp=np.exp, tanh=np.tanh, max=np.maximum, where=np.where)
-        exec(self.code, names)
-        for name, out in zip(self.outputs, arrays[len(self.inputs):]):
-            out[...] = names[name]
 
 
 class FakeCuPy:

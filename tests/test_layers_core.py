@@ -226,7 +226,7 @@ def test_input_shapes():
     assert layers.Input((20,)).shape == (None, 20)
     assert layers.Input((None, 8), batch_size=4).shape == (4, None, 8)
     assert layers.Input(batch_shape=(2, 3)).shape == (2, 3)
-    assert layers.Input(5, dtype="int32").input_dtype == "int32"
+    assert layers.Input(5, dtype="int32").dtype == "int32"
     with pytest.raises(ValueError, match="exactly one"):
         layers.Input()
     with pytest.raises(ValueError, match="positive integer or None"):

@@ -4,7 +4,6 @@ Skipped when Keras is absent (``pip install keras``; it runs on the installed Py
 case builds the same layer in both libraries, copies the Keras weights over with
 ``set_weights``, and compares outputs, states and weight gradients.
 """
-import os
 
 import numpy as np
 import pytest
@@ -14,16 +13,6 @@ from d2lrnn import layers
 pytestmark = pytest.mark.keras
 
 KINDS = ["SimpleRNN", "LSTM", "GRU"]
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    import keras as keras_module
-
-    if keras_module.backend.backend() != "torch":
-        pytest.skip("these comparisons use the torch backend (KERAS_BACKEND=torch)")
-    return keras_module
 
 
 def random_case(index):

@@ -46,6 +46,39 @@ def test_parameter_counts(layer, features, units, options, expected):
     assert rnn_param_count(layer, features, units, **options) == expected
 
 
+RUN_OPTIONS = [{}, {"return_sequences": True}, {"return_state": True},
+               {"return_sequences": True, "return_state": True}]
+WRAP_OPTIONS = [{}, {"bidirectional": True}, {"bidirectional": True, "merge_mode": None},
+                {"bidirectional": True, "merge_mode": "ave"}]
+
+
+@pytest.mark.parametrize("layer", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("run", RUN_OPTIONS)
+@pytest.mark.parametrize("wrap", WRAP_OPTIONS)
+def test_shapes_and_counts_are_what_a_real_layer_returns_and_holds(layer, run, wrap):
+    """The shape functions against layers actually called on data (default initializers, default names)."""
+    features = 3
+    made = getattr(d2l.layers, layer)(U, **run)
+    if wrap:
+        made = d2l.layers.Bidirectional(made, merge_mode=wrap.get("merge_mode", "concat"))
+    outputs = made(np.random.default_rng(0).normal(size=(B, T, features)))
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    assert rnn_output_shapes(layer, B, T, U, **run, **wrap) == [tuple(y.shape) for y in outputs]
+    expected_count = sum(w.size for w in made.weights)
+    assert rnn_param_count(layer, features, U, bidirectional=bool(wrap)) == expected_count
+
+
+def test_shape_functions_leave_names_and_random_numbers_alone():
+    d2l.layers.clear_session()
+    state = np.random.get_state()
+    rnn_output_shapes("LSTM", B, T, U, bidirectional=True)
+    rnn_param_count("GRU", 3, U, bidirectional=True)
+    drawn_after = np.random.random()
+    np.random.set_state(state)
+    assert drawn_after == np.random.random()
+    assert d2l.layers.LSTM(2).name == "lstm" and d2l.layers.GRU(2).name == "gru"
+
+
 def test_shape_function_errors():
     with pytest.raises(ValueError, match="layer: expected one of .*got 'Conv1D'"):
         rnn_output_shapes("Conv1D", 1, 1, 1)

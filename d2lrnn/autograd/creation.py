@@ -25,9 +25,13 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: st
 
     Python numbers and lists of floats become float32 and integers stay integers, unless
     ``dtype`` says otherwise; NumPy/CuPy arrays and Tensors keep their dtype.
+    Without ``device``, CuPy arrays and Tensors stay where they are and everything else
+    (NumPy arrays too) goes to the default device, as ``torch.tensor`` does.
     """
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         data = [d.numpy() if isinstance(d, Tensor) else d for d in data]
+    if device is None and isinstance(data, numpy.ndarray):
+        device = backend.default_device()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
@@ -104,3 +108,13 @@ def as_tensor(x: Any, dtype: Any = None) -> Tensor:
 
 __all__ = ["tensor", "zeros", "ones", "full", "randn", "normal", "rand", "arange",
            "zeros_like", "ones_like", "randn_like", "as_tensor"]
+
+
+def as_numpy(value: Any) -> numpy.ndarray:
+    """A NumPy array of ``value``: a Tensor, a NumPy/CuPy array, a list, or anything with
+    ``.detach().cpu().numpy()`` (a PyTorch tensor), so weights exported from PyTorch load directly."""
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
+        return value.detach().cpu().numpy()
+    return backend.to_numpy(value)

@@ -25,30 +25,30 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
+from .tensor import Tensor
 
 _grad_enabled = True
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    """Record the graph (or not) inside the block; the previous mode comes back on exit."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def no_grad() -> Any:
     """Context manager: operations inside record no graph (evaluation, parameter updates)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+    return _grad_mode(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> Any:
     """Context manager: record the graph again inside a ``no_grad()`` block."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, True
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+    return _grad_mode(True)
 
 
 def is_grad_enabled() -> bool:
@@ -260,6 +260,3 @@ def _is_fresh(g: Any, received: Any, returned: tuple) -> bool:
 def _empty_slots(fn: Function) -> list:
     """One place per output of ``fn`` for the gradient it will receive."""
     return [None] if fn.out_meta is None else [None] * len(fn.out_meta)
-
-
-from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into Function.apply)

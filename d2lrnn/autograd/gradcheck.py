@@ -1,4 +1,8 @@
-"""Compare analytic gradients with central finite differences, in float64."""
+"""Compare analytic gradients with central finite differences, in float64.
+
+The check runs on the device of the Tensor inputs (the first one's), so that a function
+whose constants live on the GPU is checked there.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -15,7 +19,7 @@ def numerical_grad(fn: Callable[..., Tensor], inputs: list, index: int, eps: flo
     The weighted sum is the scalar ``gradcheck`` checks (see ``_weighted_sum``).
     """
     x = inputs[index]
-    grad = numpy.zeros(x.shape)
+    grad = numpy.zeros(x.shape)  # filled one float at a time, on the host
     # Index x itself: a reshape(-1) of a non-contiguous array is a copy, and nudging it would not move x.
     for i in numpy.ndindex(x.shape):
         saved = x[i]
@@ -41,7 +45,7 @@ def _weighted_sum(out: Any) -> Tensor:
     total = None
     for o in outputs:
         if isinstance(o, Tensor):
-            weights = rng.standard_normal(o.shape)
+            weights = Tensor(rng.standard_normal(o.shape), device=o.device)
             term = (o * weights).sum()
             total = term if total is None else total + term
     return total
@@ -58,16 +62,18 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, atol: 
     (an index array, a mask) are passed to ``fn`` as constants.
     Returns True, or raises ``AssertionError`` naming the input and the worst element.
     """
-    arrays = [numpy.asarray(backend.to_numpy(x.data if isinstance(x, Tensor) else x)) for x in inputs]
+    device = next((x.device for x in inputs if isinstance(x, Tensor)), "cpu")
+    xp = backend.array_module_for(device)
+    arrays = [backend.to_device(x.data if isinstance(x, Tensor) else numpy.asarray(x), device) for x in inputs]
     checked = [a.dtype.kind == "f" for a in arrays]
     # Floating-point inputs become float64 leaves; integer and boolean ones (indices, masks) stay constants.
-    arrays = [numpy.array(a, dtype=numpy.float64) if f else a for a, f in zip(arrays, checked)]
+    arrays = [xp.array(a, dtype=numpy.float64) if f else a for a, f in zip(arrays, checked)]
     leaves = [Tensor(a.copy(), requires_grad=f, dtype=a.dtype) for a, f in zip(arrays, checked)]
     _weighted_sum(fn(*leaves)).backward()
     for k, leaf in enumerate(leaves):
         if not checked[k]:
             continue
-        analytic = leaf.grad if leaf.grad is not None else numpy.zeros(leaf.shape)
+        analytic = backend.to_numpy(leaf.grad) if leaf.grad is not None else numpy.zeros(leaf.shape)
         numeric = numerical_grad(fn, arrays, k, eps)
         err = numpy.abs(analytic - numeric)
         bound = atol + rtol * numpy.abs(numeric)

@@ -17,19 +17,10 @@ from typing import Any
 
 import numpy
 
-from .. import backend, regularizers
+from .. import backend
 from ..autograd import Tensor
-from . import activations, initializers
-from .base import Layer, get_constraint, serialize_regularizer
-from .dropout_rnn_cell import DropoutRNNCell, clip_rate
-
-
-def check_units(units: Any) -> int:
-    """``units`` must be a positive int (bool excluded); returns it."""
-    if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-        raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
-                         f"got {units!r}.")
-    return units
+from ..checks import is_int_at_least
+from .layer import Layer
 
 
 def flat_state_sizes(state_size: Any) -> list[int]:
@@ -73,67 +64,7 @@ def check_cell(cell: Any, where_used: str) -> None:
 def _valid_state_size(size: Any) -> bool:
     if isinstance(size, (list, tuple)):
         return len(size) > 0 and all(_valid_state_size(s) for s in size)
-    return isinstance(size, (int, numpy.integer)) and not isinstance(size, bool) and size > 0
-
-
-# SimpleRNNCell has no gates, hence no recurrent_activation: this marks the argument as not given.
-_NO_GATES = object()
-
-
-def set_builtin_cell_arguments(cell: Any, units: Any, activation: Any, use_bias: Any, kernel_initializer: Any,
-                               recurrent_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
-                               recurrent_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
-                               recurrent_constraint: Any, bias_constraint: Any, dropout: Any,
-                               recurrent_dropout: Any, seed: int | None,
-                               recurrent_activation: Any = _NO_GATES) -> None:
-    """Check and store the constructor arguments the three built-in cells share, as attributes
-    of the same names (names and strings turned into objects; the reverse of builtin_cell_config).
-
-    ``recurrent_activation`` is given by the gated cells (LSTMCell, GRUCell) only.
-    """
-    cell.units = check_units(units)
-    cell.activation = activations.get(activation)
-    if recurrent_activation is not _NO_GATES:
-        cell.recurrent_activation = activations.get(recurrent_activation)
-    cell.use_bias = bool(use_bias)
-    cell.kernel_initializer = initializers.get(kernel_initializer)
-    cell.recurrent_initializer = initializers.get(recurrent_initializer)
-    cell.bias_initializer = initializers.get(bias_initializer)
-    cell.kernel_regularizer = regularizers.get(kernel_regularizer)
-    cell.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-    cell.bias_regularizer = regularizers.get(bias_regularizer)
-    cell.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
-    cell.recurrent_constraint = get_constraint(recurrent_constraint, "recurrent_constraint")
-    cell.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
-    cell.dropout = clip_rate(dropout, "dropout")
-    cell.recurrent_dropout = clip_rate(recurrent_dropout, "recurrent_dropout")
-    cell.seed = seed
-
-
-def builtin_cell_config(cell: Any) -> dict:
-    """The constructor arguments of a built-in cell (SimpleRNNCell, LSTMCell, GRUCell), serialized as Keras does."""
-    config = {"units": cell.units, "activation": activations.serialize(cell.activation)}
-    if hasattr(cell, "recurrent_activation"):
-        config["recurrent_activation"] = activations.serialize(cell.recurrent_activation)
-    config.update({
-        "use_bias": cell.use_bias,
-        "kernel_initializer": initializers.serialize(cell.kernel_initializer),
-        "recurrent_initializer": initializers.serialize(cell.recurrent_initializer),
-        "bias_initializer": initializers.serialize(cell.bias_initializer),
-        "kernel_regularizer": serialize_regularizer(cell.kernel_regularizer),
-        "recurrent_regularizer": serialize_regularizer(cell.recurrent_regularizer),
-        "bias_regularizer": serialize_regularizer(cell.bias_regularizer),
-        "kernel_constraint": cell.kernel_constraint,
-        "recurrent_constraint": cell.recurrent_constraint,
-        "bias_constraint": cell.bias_constraint,
-        "dropout": cell.dropout,
-        "recurrent_dropout": cell.recurrent_dropout,
-        "seed": cell.seed,
-    })
-    for extra in ("unit_forget_bias", "reset_after"):  # LSTMCell's and GRUCell's own arguments
-        if hasattr(cell, extra):
-            config[extra] = getattr(cell, extra)
-    return config
+    return is_int_at_least(size, 1)
 
 
 class AbstractRNNCell(Layer):
@@ -189,13 +120,3 @@ class AbstractRNNCell(Layer):
                 f"get_initial_state: expected batch_size, an int, got {type(batch_size).__name__}. "
                 "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
         return zero_states(self, batch_size)
-
-
-class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
-    """What SimpleRNNCell, LSTMCell and GRUCell share: (batch, units) outputs and the common config."""
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], self.units)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self)}

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Tensor, concat
-from .base import Layer, deserialize_layer, serialize_layer
-
-MERGE_MODES = ("sum", "mul", "ave", "concat", None)
+from ..autograd import Tensor
+from .layer import Layer
+from .merge import MERGE_MODES, merge
+from .serialization import deserialize_layer, serialize_layer
 
 
 class Bidirectional(Layer):
@@ -91,21 +91,7 @@ class Bidirectional(Layer):
         paths = {self.forward_layer.last_call_path, self.backward_layer.last_call_path}
         self.last_call_path = paths.pop() if len(paths) == 1 else "mixed"
 
-        if self.merge_mode in ("sum", "ave", "mul") and y_forward.shape[-1] != y_backward.shape[-1]:
-            raise ValueError(
-                f"merge_mode={self.merge_mode!r} combines the two halves element by element, so both need the same "
-                f"width; the forward layer gives {y_forward.shape[-1]} features and the backward layer "
-                f"{y_backward.shape[-1]}. Use merge_mode='concat' or None, or give both layers the same units.")
-        if self.merge_mode is None:
-            outputs = [y_forward, y_backward]
-        elif self.merge_mode == "concat":
-            outputs = [concat([y_forward, y_backward], axis=-1)]
-        elif self.merge_mode == "sum":
-            outputs = [y_forward + y_backward]
-        elif self.merge_mode == "ave":
-            outputs = [(y_forward + y_backward) / 2]
-        else:
-            outputs = [y_forward * y_backward]
+        outputs = merge(y_forward, y_backward, self.merge_mode)
         if len(outputs) == 1 and not states:
             return outputs[0]
         return tuple(outputs + states)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import regularizers
 from ..autograd import Tensor
-from . import activations, initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from ..checks import check_positive_int
+from . import activations
+from .layer import Layer
+from .weight import serialize_regularizer, set_weight_options, weight_options_config
 
 
 class Dense(Layer):
@@ -35,18 +36,10 @@ class Dense(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, "
-                             f"got {units!r}")
-        self.units = units
+        self.units = check_positive_int(units, "units", "a positive integer")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint")
+        set_weight_options(self, ("kernel", "bias"), locals())
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) < 2:
@@ -79,12 +72,6 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(units=self.units, activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=serialize_regularizer(self.kernel_regularizer),
-                      bias_regularizer=serialize_regularizer(self.bias_regularizer),
-                      activity_regularizer=serialize_regularizer(self.activity_regularizer),
-                      kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)
-        return config
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias, **weight_options_config(self, ("kernel", "bias")),
+                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..autograd.functional import dropout
-from .base import Layer
+from .layer import Layer
 
 
 class Dropout(Layer):
@@ -38,6 +38,4 @@ class Dropout(Layer):
         return tuple(input_shape)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(rate=self.rate)
-        return config
+        return {**super().get_config(), "rate": self.rate}

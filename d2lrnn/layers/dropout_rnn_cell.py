@@ -41,19 +41,19 @@ class DropoutRNNCell:
 
     def get_dropout_mask(self, step_input: Tensor) -> Any:
         """The mask(s) for the inputs (batch, features), drawn on first use; None if dropout is 0."""
-        if self.dropout == 0:
-            return None
-        if getattr(self, "_dropout_mask", None) is None:
-            self._dropout_mask = self._draw_masks(step_input, self.dropout)
-        return self._dropout_mask
+        return self._mask_for_this_call("_dropout_mask", step_input, self.dropout)
 
     def get_recurrent_dropout_mask(self, step_state: Tensor) -> Any:
         """The mask(s) for h_{t-1} (batch, units), drawn on first use; None if recurrent_dropout is 0."""
-        if self.recurrent_dropout == 0:
+        return self._mask_for_this_call("_recurrent_dropout_mask", step_state, self.recurrent_dropout)
+
+    def _mask_for_this_call(self, attribute: str, like: Tensor, rate: float) -> Any:
+        """The mask(s) kept in ``attribute`` until reset, drawn now if there are none yet."""
+        if rate == 0:
             return None
-        if getattr(self, "_recurrent_dropout_mask", None) is None:
-            self._recurrent_dropout_mask = self._draw_masks(step_state, self.recurrent_dropout)
-        return self._recurrent_dropout_mask
+        if getattr(self, attribute, None) is None:
+            setattr(self, attribute, self._draw_masks(like, rate))
+        return getattr(self, attribute)
 
     def reset_dropout_mask(self) -> None:
         self._dropout_mask = None
@@ -82,35 +82,40 @@ class DropoutRNNCell:
         return self._seeded_random[1]
 
 
-def dropped_copies(x: Tensor, get_mask: Any, apply: bool, gates: int) -> list:
-    """``gates`` versions of ``x`` (B, n), one per gate: the same tensor without dropout or
-    with a single shared mask, a differently masked copy per gate with one mask per gate.
+def gate_inputs(x: Tensor, get_mask: Any, apply: bool) -> Any:
+    """What the gates read of ``x`` (B, n): ``x`` itself without dropout, ``x`` times the shared mask
+    (Keras's implementation 2), or a list with one differently masked copy per gate (implementation 1).
     ``get_mask(x)`` is called only when ``apply`` is true, so inference draws no random numbers."""
     if not apply:
-        return [x] * gates
+        return x
     masks = get_mask(x)
     if isinstance(masks, list):
         return [x * m for m in masks]
-    return [x * masks] * gates
+    return x * masks
+
+
+def per_gate(inputs: Any, gates: int) -> list:
+    """``gates`` tensors from ``gate_inputs``'s result: the shared tensor repeated, or the per-gate copies."""
+    return list(inputs) if isinstance(inputs, list) else [inputs] * gates
 
 
 def gate_blocks(products: list, bias: Any, gates: int) -> list:
-    """Pre-activation blocks: for k < gates, the sum over (parts, weight) in ``products`` of
-    ``parts[k] @ weight[:, block k]``, plus ``bias[block k]``.
+    """Pre-activation blocks: for k < gates, the sum over (inputs, weight) in ``products`` of
+    ``inputs_k @ weight[:, block k]``, plus ``bias[block k]``; ``inputs`` is what ``gate_inputs`` returns.
 
     When every gate reads the same tensors this is one matmul per weight, then a single split
     (Keras's implementation 2); otherwise one matmul per gate and weight (implementation 1).
     """
-    if all(p is parts[0] for parts, _ in products for p in parts):
+    if not any(isinstance(inputs, list) for inputs, _ in products):
         total = None
-        for parts, weight in products:
-            total = parts[0] @ weight if total is None else total + parts[0] @ weight
+        for inputs, weight in products:
+            total = inputs @ weight if total is None else total + inputs @ weight
         if bias is not None:
             total = total + bias
         return list(total.split(gates, axis=1))
     blocks = [None] * gates
-    for parts, weight in products:
-        for k, (p, w) in enumerate(zip(parts, weight.split(gates, axis=1))):
+    for inputs, weight in products:
+        for k, (p, w) in enumerate(zip(per_gate(inputs, gates), weight.split(gates, axis=1))):
             blocks[k] = p @ w if blocks[k] is None else blocks[k] + p @ w
     if bias is not None:
         blocks = [b + c for b, c in zip(blocks, bias.split(gates))]

@@ -4,10 +4,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .. import backend, regularizers
+from .. import backend
 from ..autograd import Tensor
-from . import initializers
-from .base import Layer, get_constraint, serialize_regularizer
+from ..checks import check_positive_int
+from .layer import Layer
+from .weight import set_weight_options, weight_options_config
 
 
 class Embedding(Layer):
@@ -32,17 +33,13 @@ class Embedding(Layer):
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  input_length: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{argument}` must be a positive integer. Received: {argument}={value!r} "
-                                 f"(of type {type(value).__name__})")
+        input_dim = check_positive_int(input_dim, "input_dim", "a positive integer")
+        output_dim = check_positive_int(output_dim, "output_dim", "a positive integer")
         if input_length is not None:
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         self.input_dim = input_dim
         self.output_dim = output_dim
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = get_constraint(embeddings_constraint, "embeddings_constraint")
+        set_weight_options(self, ("embeddings",), locals())
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
 
@@ -73,9 +70,5 @@ class Embedding(Layer):
         return tuple(input_shape) + (self.output_dim,)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(input_dim=self.input_dim, output_dim=self.output_dim,
-                      embeddings_initializer=initializers.serialize(self.embeddings_initializer),
-                      embeddings_regularizer=serialize_regularizer(self.embeddings_regularizer),
-                      embeddings_constraint=self.embeddings_constraint, mask_zero=self.mask_zero)
-        return config
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                **weight_options_config(self, ("embeddings",)), "mask_zero": self.mask_zero}

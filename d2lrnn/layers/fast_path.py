@@ -9,23 +9,22 @@ and gradients reach them directly.
 It runs only where it computes exactly what the generic loop computes: tanh / sigmoid
 activations (SimpleRNN: tanh or relu), no recurrent dropout, unroll=False, use_bias=True, GRU
 with reset_after=True, and a mask that is absent or right-padded (each row True...True then
-False...False). ``unavailable_reason`` names the first condition that fails.
+False...False). ``unavailable_reason`` names the first condition that fails. Each built-in cell
+names its own kernel (``BuiltinRNNCell.fused_sequence``) and the settings of its own that the
+kernel cannot compute (``fused_unavailable_reason``); this module holds what the cells share.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, kernels
+from .. import backend
 from ..autograd import Tensor
-from . import activations
-
-_KINDS = ("rnn_sequence", "lstm_sequence", "gru_sequence")
+from .builtin_rnn_cell import BuiltinRNNCell
 
 
-def _kernel_name(cell: Any) -> str | None:
-    """The kernel a built-in cell maps to. Only the exact classes qualify: a subclass may change the step."""
-    name = vars(type(cell)).get("fused_kernel")
-    return name if name in _KINDS else None
+def _has_fused_kernel(cell: Any) -> bool:
+    """Only a built-in cell whose own class names its kernel qualifies: a subclass may change the step."""
+    return isinstance(cell, BuiltinRNNCell) and "fused_sequence" in vars(type(cell))
 
 
 def is_right_padded(mask: Any) -> bool:
@@ -39,18 +38,11 @@ def is_right_padded(mask: Any) -> bool:
 def unavailable_reason(layer: Any, mask: Any) -> str | None:
     """Why ``layer`` cannot take the fast path for this call, or None if it can."""
     cell = layer.cell
-    name = _kernel_name(cell)
-    if name is None:
+    if not _has_fused_kernel(cell):
         return f"its cell {type(cell).__name__} is not a SimpleRNNCell, LSTMCell or GRUCell"
-    if not hasattr(kernels, name):
-        return f"the fused kernel d2lrnn.kernels.{name} is not available"
-    supported = (activations.tanh, activations.relu) if name == "rnn_sequence" else (activations.tanh,)
-    if cell.activation not in supported:
-        return (f"activation={activations.serialize(cell.activation)!r} "
-                "(the kernels compute tanh, or relu for SimpleRNN)")
-    if name != "rnn_sequence" and cell.recurrent_activation is not activations.sigmoid:
-        return (f"recurrent_activation={activations.serialize(cell.recurrent_activation)!r} "
-                "(the kernel computes sigmoid)")
+    cell_reason = cell.fused_unavailable_reason()
+    if cell_reason is not None:
+        return cell_reason
     if cell.recurrent_dropout:
         return f"recurrent_dropout={cell.recurrent_dropout} (the kernel has no recurrent dropout)"
     if getattr(cell, "implementation", 2) == 1 and cell.dropout:
@@ -59,8 +51,6 @@ def unavailable_reason(layer: Any, mask: Any) -> str | None:
         return "unroll=True"
     if not cell.use_bias:
         return "use_bias=False"
-    if name == "gru_sequence" and not cell.reset_after:
-        return "reset_after=False (the kernel applies the reset gate after the recurrent matmul)"
     if layer.dtype not in ("float32", "float64"):
         return f"dtype={layer.dtype!r} (the kernel runs float32 or float64)"
     if mask is not None and not is_right_padded(mask):
@@ -74,27 +64,14 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
     The sequence is in processing order, like the generic loop's.
     """
     cell = layer.cell
-    name = _kernel_name(cell)
-    if training and cell.dropout > 0 and (name == "rnn_sequence" or cell.dropout < 1):
+    if cell.input_dropout_applies(training):
         # One input mask shared by every step and gate: the generic loop's implementation 2.
         step_mask = cell.get_dropout_mask(sequences[:, 0, :])
         cell.reset_dropout_mask()
         sequences = sequences * step_mask[:, None, :]
     x = sequences.transpose(1, 0, 2)  # time-major (T, B, D)
-    options = {"lengths": _lengths(mask), "reverse": layer.go_backwards,
-               "zero_masked_outputs": layer.zero_output_for_mask}
-    if name == "rnn_sequence":
-        outputs, h = kernels.rnn_sequence(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias,
-                                          activation=activations.serialize(cell.activation), **options)
-        final_states = [h]
-    elif name == "lstm_sequence":
-        outputs, h, c = kernels.lstm_sequence(x, states[0], states[1], cell.kernel, cell.recurrent_kernel,
-                                              cell.bias, **options)
-        final_states = [h, c]
-    else:
-        outputs, h = kernels.gru_sequence(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias[0],
-                                          cell.bias[1], **options)
-        final_states = [h]
+    outputs, final_states = cell.fused_sequence(x, states, lengths=_lengths(mask), reverse=layer.go_backwards,
+                                                zero_masked_outputs=layer.zero_output_for_mask)
     # The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
     if layer.go_backwards:
         last_output = outputs[0]

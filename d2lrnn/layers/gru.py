@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import gru_blend, gru_gates
-from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
-from .base import serialize_regularizer
-from .dropout_rnn_cell import dropped_copies, gate_blocks
-from .rnn import RNN
+from .builtin_rnn import BuiltinRNN
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
+from .dropout_rnn_cell import gate_blocks, gate_inputs, per_gate
 
 
 class GRUCell(BuiltinRNNCell):
@@ -31,25 +31,17 @@ class GRUCell(BuiltinRNNCell):
     recurrent_dropout (one mask per gate when > 0), seed, reset_after=True.
     """
 
-    fused_kernel = "gru_sequence"
-
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
                  kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, reset_after: bool = True,
-                 seed: int | None = None, **kwargs: Any) -> None:
-        implementation = kwargs.pop("implementation", 2)
-        super().__init__(**kwargs)
-        set_builtin_cell_arguments(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                                   bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-                                   kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                                   recurrent_dropout, seed, recurrent_activation=recurrent_activation)
+                 seed: int | None = None, implementation: int = 2, **kwargs: Any) -> None:
+        super().__init__(**constructor_arguments(locals(), leaving_out=("reset_after", "implementation")))
         self.reset_after = bool(reset_after)
         self.set_implementation(implementation, gates=3)
         self.state_size = self.units
-        self.output_size = self.units
 
     def build(self, input_shape: tuple) -> None:
         U = self.units
@@ -69,20 +61,19 @@ class GRUCell(BuiltinRNNCell):
         """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""
         single = isinstance(states, Tensor)
         h_prev = states if single else states[0]
-        x = dropped_copies(inputs, self.get_dropout_mask, training and 0.0 < self.dropout < 1.0, 3)
-        h = dropped_copies(h_prev, self.get_recurrent_dropout_mask,
-                           training and 0.0 < self.recurrent_dropout < 1.0, 3)
+        x = gate_inputs(inputs, self.get_dropout_mask, self.input_dropout_applies(training))
+        h = gate_inputs(h_prev, self.get_recurrent_dropout_mask, self.recurrent_dropout_applies(training))
         input_bias, recurrent_bias = self._biases()
-        a = gate_blocks([(x, self.kernel)], input_bias, 3)
-        if self.reset_after:
-            m = gate_blocks([(h, self.recurrent_kernel)], recurrent_bias, 3)
-            z, r = gru_gates(a[0] + m[0], a[1] + m[1], self.recurrent_activation)
-            candidate = self.activation(a[2] + r * m[2])
-        else:
-            U = self.units
-            m = gate_blocks([(h[:2], self.recurrent_kernel[:, :2 * U])], None, 2)
-            z, r = gru_gates(a[0] + m[0], a[1] + m[1], self.recurrent_activation)
-            candidate = self.activation(a[2] + (r * h[2]) @ self.recurrent_kernel[:, 2 * U:])
+        a_z, a_r, a_h = gate_blocks([(x, self.kernel)], input_bias, 3)
+        if self.reset_after:  # r scales the candidate's recurrent product, bias included
+            m_z, m_r, m_h = gate_blocks([(h, self.recurrent_kernel)], recurrent_bias, 3)
+            z, r = gru_gates(a_z + m_z, a_r + m_r, self.recurrent_activation)
+            candidate = self.activation(a_h + r * m_h)
+        else:  # the book's GRU: r scales h_{t-1} before its product with the candidate's block
+            h_z, h_r, h_h = per_gate(h, 3)
+            kernel_z, kernel_r, kernel_h = self.recurrent_kernel.split(3, axis=1)
+            z, r = gru_gates(a_z + h_z @ kernel_z, a_r + h_r @ kernel_r, self.recurrent_activation)
+            candidate = self.activation(a_h + (r * h_h) @ kernel_h)
         h_new = gru_blend(z, h_prev, candidate)
         return h_new, (h_new if single else [h_new])
 
@@ -94,8 +85,23 @@ class GRUCell(BuiltinRNNCell):
             return self.bias[0], self.bias[1]
         return self.bias, None
 
+    def cell_arguments(self) -> dict:
+        return {**super().cell_arguments(), "reset_after": self.reset_after}
 
-class GRU(RNN):
+    def fused_sequence(self, x: Tensor, states: list, **options: Any) -> tuple:
+        input_bias, recurrent_bias = self._biases()
+        outputs, h = kernels.gru_sequence(x, states[0], self.kernel, self.recurrent_kernel, input_bias,
+                                          recurrent_bias, **options)
+        return outputs, [h]
+
+    def fused_unavailable_reason(self) -> str | None:
+        reason = super().fused_unavailable_reason()
+        if reason is None and not self.reset_after:
+            return "reset_after=False (the kernel applies the reset gate after the recurrent matmul)"
+        return reason
+
+
+class GRU(BuiltinRNN):
     """Gated Recurrent Unit over a whole sequence: ``RNN(GRUCell(...))`` in one layer.
 
     Input (batch, time, features) -> (batch, units), or (batch, time, units) with
@@ -113,20 +119,5 @@ class GRU(RNN):
                  seed: int | None = None, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, reset_after: bool = True,
                  use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = GRUCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="gru_cell",
-            implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(GRUCell, constructor_arguments(locals()))
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self.cell),
-                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}

@@ -12,11 +12,13 @@ from typing import Any
 
 import numpy
 
+from ..configurable import Configurable
+
 # The standard deviation of N(0, 1) truncated to [-2, 2]; dividing by it keeps the variance.
 _TRUNCATED_STDDEV_FACTOR = 0.87962566103423978
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``__call__(shape, dtype)`` returns a new NumPy array of that shape."""
 
     def __init__(self, seed: int | None = None) -> None:
@@ -31,14 +33,6 @@ class Initializer:
 
     def get_config(self) -> dict:
         return {"seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Initializer":
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _Deterministic(Initializer):

@@ -1,11 +1,17 @@
-"""``Input``: a placeholder that tells a ``Sequential`` model the shape of its inputs."""
+"""``Input``: the symbolic input of a functional model (and the declared input of a ``Sequential`` one).
+
+``x = Input((None,), dtype='int32')`` is a ``KerasTensor`` of shape (None, None); layers called on it
+record their calls, and ``models.Model(x, outputs)`` runs them. ``InputLayer`` is the layer behind it
+(listed first in a functional model's ``layers``).
+"""
 from __future__ import annotations
 
 from typing import Any
 
-import numpy
-
-from .base import Layer
+from ..checks import is_int_at_least
+from .keras_tensor import KerasTensor, dtype_name
+from .layer import Layer
+from .node import Node
 
 
 class InputLayer(Layer):
@@ -34,8 +40,10 @@ class InputLayer(Layer):
                 shape = (shape,)
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else _dimension(d) for d in batch_shape)
-        self.input_dtype = numpy.dtype(dtype or "float32").name
+        self.input_dtype = dtype_name(dtype)
         self.built = True
+        # The tensor this layer stands for: Input(...) returns it, a Model starts from it.
+        Node(self, (), {}, KerasTensor(self.batch_shape, self.input_dtype, name=name))  # self.output
 
     @property
     def shape(self) -> tuple:
@@ -53,18 +61,20 @@ class InputLayer(Layer):
 
 
 def _dimension(d: Any) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, numpy.integer)) or d <= 0:
+    if not is_int_at_least(d, 1):
         raise ValueError(f"Input: every size in the shape must be a positive integer or None, got {d!r}")
     return int(d)
 
 
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, batch_shape: Any = None,
-          name: str | None = None) -> InputLayer:
-    """A placeholder for a Sequential model's inputs: ``Sequential([Input((20,), dtype='int32'), ...])``.
+          name: str | None = None) -> KerasTensor:
+    """A symbolic input: ``x = Input((None,), dtype='int32')``, then ``y = layers.LSTM(8)(...(x))``, then
+    ``models.Model(x, y)``. Also the first entry of ``Sequential([Input((20,)), ...])``.
 
-    Args as ``InputLayer``; returns one. ``Input(shape).shape`` is ``(batch_size,) + shape``.
+    Args as ``InputLayer``. Returns its ``KerasTensor``: ``Input((20,)).shape == (None, 20)``; its name
+    is ``name`` when given (the InputLayer is then called ``name`` too).
     """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name)
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name).output
 
 
 __all__ = ["Input", "InputLayer"]

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy
 
+from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import lstm_update
-from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
-from .base import serialize_regularizer
-from .dropout_rnn_cell import dropped_copies, gate_blocks
-from .rnn import RNN
+from .builtin_rnn import BuiltinRNN
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
+from .dropout_rnn_cell import gate_blocks, gate_inputs
 
 
 class LSTMCell(BuiltinRNNCell):
@@ -34,25 +34,17 @@ class LSTMCell(BuiltinRNNCell):
     seed. The hidden Keras argument ``implementation`` (1 or 2) is accepted.
     """
 
-    fused_kernel = "lstm_sequence"
-
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
                  unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 seed: int | None = None, **kwargs: Any) -> None:
-        implementation = kwargs.pop("implementation", 2)
-        super().__init__(**kwargs)
-        set_builtin_cell_arguments(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                                   bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-                                   kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                                   recurrent_dropout, seed, recurrent_activation=recurrent_activation)
+                 seed: int | None = None, implementation: int = 2, **kwargs: Any) -> None:
+        super().__init__(**constructor_arguments(locals(), leaving_out=("unit_forget_bias", "implementation")))
         self.unit_forget_bias = bool(unit_forget_bias)
         self.set_implementation(implementation, gates=4)
         self.state_size = [self.units, self.units]
-        self.output_size = self.units
 
     def build(self, input_shape: tuple) -> None:
         U = self.units
@@ -76,16 +68,23 @@ class LSTMCell(BuiltinRNNCell):
 
     def call(self, inputs: Tensor, states: list, training: bool = False) -> tuple:
         """inputs (B, D), states [h_{t-1}, c_{t-1}] -> (h_t, [h_t, c_t])."""
-        h_prev, c_prev = states[0], states[1]
-        x = dropped_copies(inputs, self.get_dropout_mask, training and 0.0 < self.dropout < 1.0, 4)
-        h = dropped_copies(h_prev, self.get_recurrent_dropout_mask,
-                           training and 0.0 < self.recurrent_dropout < 1.0, 4)
-        pre = gate_blocks([(x, self.kernel), (h, self.recurrent_kernel)], self.bias, 4)
-        h, c = lstm_update(*pre, c_prev, self.activation, self.recurrent_activation)
+        h_prev, c_prev = states
+        x = gate_inputs(inputs, self.get_dropout_mask, self.input_dropout_applies(training))
+        h = gate_inputs(h_prev, self.get_recurrent_dropout_mask, self.recurrent_dropout_applies(training))
+        i, f, g, o = gate_blocks([(x, self.kernel), (h, self.recurrent_kernel)], self.bias, 4)
+        h, c = lstm_update(i, f, g, o, c_prev, self.activation, self.recurrent_activation)
         return h, [h, c]
 
+    def cell_arguments(self) -> dict:
+        return {**super().cell_arguments(), "unit_forget_bias": self.unit_forget_bias}
 
-class LSTM(RNN):
+    def fused_sequence(self, x: Tensor, states: list, **options: Any) -> tuple:
+        h0, c0 = states
+        outputs, h, c = kernels.lstm_sequence(x, h0, c0, self.kernel, self.recurrent_kernel, self.bias, **options)
+        return outputs, [h, c]
+
+
+class LSTM(BuiltinRNN):
     """Long Short-Term Memory over a whole sequence: ``RNN(LSTMCell(...))`` in one layer.
 
     Input (batch, time, features) -> (batch, units), or (batch, time, units) with
@@ -103,20 +102,5 @@ class LSTM(RNN):
                  recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = LSTMCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="lstm_cell",
-            implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(LSTMCell, constructor_arguments(locals()))
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self.cell),
-                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}

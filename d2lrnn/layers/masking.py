@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor
-from .base import Layer
+from .layer import Layer
 
 
 class Masking(Layer):
@@ -37,6 +37,4 @@ class Masking(Layer):
         return tuple(input_shape)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(mask_value=self.mask_value)
-        return config
+        return {**super().get_config(), "mask_value": self.mask_value}

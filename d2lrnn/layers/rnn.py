@@ -20,7 +20,9 @@ from typing import Any
 from ..autograd import Tensor, stack, where
 from . import fast_path
 from .abstract_rnn_cell import check_cell, flat_state_sizes, zero_states
-from .base import Layer, _accepts, deserialize_layer, serialize_layer
+from .call_context import call_accepts
+from .layer import Layer
+from .serialization import deserialize_layer, serialize_layer
 from .stacked_rnn_cells import StackedRNNCells
 
 
@@ -164,7 +166,7 @@ class RNN(Layer):
         """The generic loop: one cell call per step. Returns (last output, sequence or None, states)."""
         batch, steps, features = sequences.shape
         cell = self.cell
-        cell_kwargs = {"training": training} if _accepts(type(cell).call, "training") else {}
+        cell_kwargs = {"training": training} if call_accepts(type(cell).call, "training") else {}
         inputs = sequences.split(steps, axis=1)  # T pieces of (B, 1, D): one graph node, not T slices
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         previous_output = _first_state(states, batch, self.output_size)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import kernels
 from ..autograd import Tensor
 from ..nn.cell_equations import rnn_update
-from .abstract_rnn_cell import BuiltinRNNCell, builtin_cell_config, set_builtin_cell_arguments
-from .base import serialize_regularizer
-from .rnn import RNN
+from . import activations
+from .builtin_rnn import BuiltinRNN
+from .builtin_rnn_cell import BuiltinRNNCell, constructor_arguments
 
 
 class SimpleRNNCell(BuiltinRNNCell):
@@ -23,21 +24,14 @@ class SimpleRNNCell(BuiltinRNNCell):
     dropout=0.0 (on x_t), recurrent_dropout=0.0 (on h_{t-1}), seed=None (for the masks).
     """
 
-    fused_kernel = "rnn_sequence"
-
     def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  seed: int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        set_builtin_cell_arguments(self, units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                                   bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-                                   kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                                   recurrent_dropout, seed)
+        super().__init__(**constructor_arguments(locals()))
         self.state_size = self.units
-        self.output_size = self.units
 
     def build(self, input_shape: tuple) -> None:
         self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
@@ -53,10 +47,10 @@ class SimpleRNNCell(BuiltinRNNCell):
         """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""
         single = isinstance(states, Tensor)
         h_prev = states if single else states[0]
-        if training and self.dropout > 0:  # unlike LSTM and GRU, a rate of 1 drops everything
+        if self.input_dropout_applies(training):
             inputs = inputs * self.get_dropout_mask(inputs)
         recurrent_input = h_prev
-        if training and self.recurrent_dropout > 0:
+        if self.recurrent_dropout_applies(training):
             recurrent_input = h_prev * self.get_recurrent_dropout_mask(h_prev)
         pre = inputs @ self.kernel
         if self.bias is not None:
@@ -64,8 +58,26 @@ class SimpleRNNCell(BuiltinRNNCell):
         h = rnn_update(pre + recurrent_input @ self.recurrent_kernel, self.activation)
         return h, (h if single else [h])
 
+    def input_dropout_applies(self, training: bool) -> bool:
+        """Unlike LSTM and GRU, a rate of 1 drops everything."""
+        return bool(training) and self.dropout > 0
 
-class SimpleRNN(RNN):
+    def recurrent_dropout_applies(self, training: bool) -> bool:
+        return bool(training) and self.recurrent_dropout > 0
+
+    def fused_sequence(self, x: Tensor, states: list, **options: Any) -> tuple:
+        outputs, h = kernels.rnn_sequence(x, states[0], self.kernel, self.recurrent_kernel, self.bias,
+                                          activation=activations.serialize(self.activation), **options)
+        return outputs, [h]
+
+    def fused_unavailable_reason(self) -> str | None:
+        if self.activation not in (activations.tanh, activations.relu):
+            return (f"activation={activations.serialize(self.activation)!r} "
+                    "(the kernels compute tanh, or relu for SimpleRNN)")
+        return None
+
+
+class SimpleRNN(BuiltinRNN):
     """A fully connected RNN over a whole sequence: ``RNN(SimpleRNNCell(...))`` in one layer.
 
     Input (batch, time, features) -> (batch, units), or (batch, time, units) with
@@ -82,18 +94,5 @@ class SimpleRNN(RNN):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed: int | None = None,
                  use_fused: bool | None = None, **kwargs: Any) -> None:
-        cell = SimpleRNNCell(
-            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True), name="simple_rnn_cell")
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, use_fused=use_fused, **kwargs)
+        super().__init__(SimpleRNNCell, constructor_arguments(locals()))
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), **builtin_cell_config(self.cell),
-                "activity_regularizer": serialize_regularizer(self.activity_regularizer)}

@@ -11,7 +11,9 @@ from typing import Any
 
 from ..autograd import Tensor
 from .abstract_rnn_cell import check_cell, flat_state_sizes, zero_states
-from .base import Layer, _accepts, deserialize_layer, serialize_layer
+from .call_context import call_accepts
+from .layer import Layer
+from .serialization import deserialize_layer, serialize_layer
 
 
 class StackedRNNCells(Layer):
@@ -56,7 +58,7 @@ class StackedRNNCells(Layer):
         new_states = []
         for cell, cell_states in zip(self.cells, states):
             cell_states = list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states]
-            kwargs = {"training": training} if _accepts(type(cell).call, "training") else {}
+            kwargs = {"training": training} if call_accepts(type(cell).call, "training") else {}
             inputs, updated = cell.call(inputs, cell_states, **kwargs)
             new_states.append(list(updated) if isinstance(updated, (list, tuple)) else [updated])
         return inputs, new_states

@@ -25,7 +25,9 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy
 
 from ..autograd import Tensor
-from .base import Layer
+from ..checks import is_int_at_least
+from .keras_tensor import KerasTensor
+from .layer import Layer
 
 PADDING_TOKEN = ""
 OOV_TOKEN = "[UNK]"
@@ -108,8 +110,7 @@ class TextVectorization(Layer):
             if output_mode != "int":
                 raise ValueError("output_sequence_length: only meaningful with output_mode='int', got "
                                  f"output_mode={output_mode!r}")
-            if isinstance(output_sequence_length, bool) or not isinstance(output_sequence_length, int) \
-                    or output_sequence_length < 1:
+            if not is_int_at_least(output_sequence_length, 1):
                 raise ValueError(f"output_sequence_length: expected None or a positive integer, got "
                                  f"{output_sequence_length!r}")
         self.max_tokens = max_tokens
@@ -170,7 +171,10 @@ class TextVectorization(Layer):
 
     # ------------------------------------------------------------------ call
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
-        # Strings cannot become Tensors, so this layer skips the base class's conversion.
+        # Strings cannot become Tensors, so this layer skips the base class's conversion (a call on
+        # an Input(dtype='string') is recorded by the base class, which then calls this one).
+        if isinstance(inputs, KerasTensor):
+            return super().__call__(inputs, *args, **kwargs)
         return self.call(inputs)
 
     def call(self, inputs: Any) -> Tensor:

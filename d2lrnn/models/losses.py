@@ -160,19 +160,37 @@ def get(identifier: Any) -> Loss:
                     f"(of type {type(identifier).__name__})")
 
 
-def reduce_loss(per_sample: Tensor, mask: Any = None) -> Tensor:
-    """The mean of ``per_sample`` over all entries, or over the entries where ``mask`` is True.
+def reduce_loss(per_sample: Tensor, mask: Any = None, sample_weight: Any = None) -> Tensor:
+    """Keras's "sum_over_batch_size" reduction: sum(loss * sample_weight) / number of entries, where
+    only the entries ``mask`` marks count (and are counted).
 
-    ``mask`` (same shape as ``per_sample``, e.g. (B, T) for a sequence output) comes from
-    Embedding(mask_zero=True) or Masking: padded steps then add nothing to the loss.
+    Args:
+        per_sample: loss values, e.g. (B,) or (B, T) for a sequence output.
+        mask: None or a boolean array of ``per_sample``'s shape, from Embedding(mask_zero=True) or
+            Masking: padded steps then add nothing to the loss.
+        sample_weight: None, or (B,) weights (or weights of ``per_sample``'s shape); a (B,) array
+            weighs every step of a sample alike. The divisor stays the entry count, as in Keras.
     """
-    if mask is None:
+    weights = None
+    if mask is not None:
+        weights = mask.astype(per_sample.dtype)
+        if weights.shape != per_sample.shape:
+            raise ValueError(f"mask: expected shape {per_sample.shape} (one entry per loss value), "
+                             f"got {weights.shape}")
+        count = max(float(weights.sum()), 1.0)
+    else:
+        count = float(per_sample.size)
+    if sample_weight is not None:
+        sw = sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight
+        sw = per_sample._xp.asarray(sw, dtype=per_sample.dtype)
+        if sw.shape != per_sample.shape[:sw.ndim]:
+            raise ValueError(f"sample_weight: expected shape {per_sample.shape[:1]} (one weight per sample) or "
+                             f"{per_sample.shape}, got {sw.shape}")
+        sw = sw.reshape(sw.shape + (1,) * (per_sample.ndim - sw.ndim))
+        weights = sw if weights is None else weights * sw
+    if weights is None:
         return per_sample.mean()
-    weights = mask.astype(per_sample.dtype)
-    if weights.shape != per_sample.shape:
-        raise ValueError(f"mask: expected shape {per_sample.shape} (one entry per loss value), "
-                         f"got {weights.shape}")
-    return (per_sample * weights).sum() / max(float(weights.sum()), 1.0)
+    return (per_sample * weights).sum() / count
 
 
 __all__ = ["Loss", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",

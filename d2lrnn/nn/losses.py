@@ -14,7 +14,22 @@ from ..autograd.functional import check_reduction, cross_entropy, mse
 from .module import Module
 
 
-class CrossEntropyLoss(Module):
+class _ReducedLoss(Module):
+    """A loss module: ``loss_function(prediction, target, reduction)`` with the reduction fixed at construction."""
+
+    loss_function: Any = None  # a staticmethod in each subclass
+
+    def __init__(self, reduction: str = "mean") -> None:
+        self.reduction = check_reduction(reduction, type(self).__name__)
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return self.loss_function(prediction, target, self.reduction)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+class CrossEntropyLoss(_ReducedLoss):
     """Cross-entropy of integer class targets under unnormalized logits.
 
     logits (..., C) and integer targets (...) in [0, C); the class axis is the *last* one
@@ -23,27 +38,13 @@ class CrossEntropyLoss(Module):
     neither overflow nor lose precision.
     """
 
-    def __init__(self, reduction: str = "mean") -> None:
-        self.reduction = check_reduction(reduction, "CrossEntropyLoss")
-
-    def forward(self, logits: Tensor, targets: Any) -> Tensor:
-        return cross_entropy(logits, targets, self.reduction)
-
-    def __repr__(self) -> str:
-        return f"CrossEntropyLoss(reduction={self.reduction!r})"
+    loss_function = staticmethod(cross_entropy)
 
 
-class MSELoss(Module):
+class MSELoss(_ReducedLoss):
     """Mean squared error (prediction - target)^2, averaged (or summed) over all elements."""
 
-    def __init__(self, reduction: str = "mean") -> None:
-        self.reduction = check_reduction(reduction, "MSELoss")
-
-    def forward(self, prediction: Tensor, target: Any) -> Tensor:
-        return mse(prediction, target, self.reduction)
-
-    def __repr__(self) -> str:
-        return f"MSELoss(reduction={self.reduction!r})"
+    loss_function = staticmethod(mse)
 
 
 __all__ = ["CrossEntropyLoss", "MSELoss", "cross_entropy", "mse"]

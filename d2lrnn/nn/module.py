@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
-from ..autograd import Tensor
+from ..autograd import Tensor, as_numpy
 
 
 class Parameter(Tensor):
@@ -127,7 +127,7 @@ class Module:
         for name, value in state.items():
             if name not in own:
                 continue
-            array = _to_numpy(value)
+            array = as_numpy(value)
             p = own[name]
             if array.shape != p.shape:
                 raise ValueError(f"load_state_dict: {name} has shape {p.shape}, the value has shape {array.shape}")
@@ -150,10 +150,3 @@ class Module:
                 lines.append(f"  ({key}): " + repr(value).replace("\n", "\n  "))
         return lines[0] + (("\n" + "\n".join(lines[1:]) + "\n)") if len(lines) > 1 else ")")
 
-
-def _to_numpy(value: Any) -> numpy.ndarray:
-    if isinstance(value, Tensor):
-        return value.numpy()
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
-        return value.detach().cpu().numpy()
-    return backend.to_numpy(value)

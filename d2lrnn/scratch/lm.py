@@ -15,7 +15,7 @@ import numpy
 from .. import backend
 from ..autograd import Tensor, no_grad, randn, stack, zeros
 from ..autograd.functional import one_hot
-from ..checks import check_non_negative_int, check_positive_int
+from ..checks import check_non_negative_int, check_positive_int, is_int_at_least
 from ..nn import Parameter
 from ..training import Classifier, Module
 
@@ -32,7 +32,7 @@ class RNNLMScratch(Classifier):
 
     def __init__(self, rnn: Module, vocab_size: int, lr: float = 0.01) -> None:
         super().__init__()
-        if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
+        if not is_int_at_least(vocab_size, 1):
             raise ValueError(f"{type(self).__name__}: vocab_size must be a positive int, got {vocab_size!r}")
         self.save_hyperparameters()
         self.init_params()
@@ -58,9 +58,15 @@ class RNNLMScratch(Classifier):
         self.plot("ppl", loss.exp(), train=False)
 
     def one_hot(self, X: Any) -> Tensor:
-        """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size)."""
-        indices = X.data if isinstance(X, Tensor) else X
-        indices = backend.get_array_module(indices).asarray(indices)
+        """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size).
+
+        Tensors and CuPy arrays keep their device; a list or NumPy array goes to this model's.
+        """
+        if isinstance(X, Tensor) or backend.is_gpu_array(X):
+            indices = backend.get_array_module(X).asarray(X.data if isinstance(X, Tensor) else X)
+        else:  # a list or NumPy array goes where this model's weights are
+            parameters = self.parameters()
+            indices = backend.to_device(X, parameters[0].device if parameters else backend.default_device())
         if indices.ndim != 2:
             raise ValueError(f"{type(self).__name__}: X must be token indices of shape (batch_size, num_steps), "
                              f"got shape {indices.shape}")
@@ -101,7 +107,7 @@ class RNNLMScratch(Classifier):
         """
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"predict: prefix must be a non-empty string, got {prefix!r}")
-        if not isinstance(num_preds, int) or isinstance(num_preds, bool) or num_preds < 0:
+        if not is_int_at_least(num_preds, 0):
             raise ValueError(f"predict: num_preds must be an int >= 0, got {num_preds!r}")
         pick = next_token_picker(temperature, top_k, seed)
         device = device or self.parameters()[0].device

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..autograd import Tensor, randn, zeros
+from ..checks import is_int_at_least
 from ..nn import Parameter
 from ..nn.cell_equations import rnn_update
 from ..training import Module
@@ -61,7 +62,7 @@ def initial_state(state: Any, like: Tensor, num_hiddens: int, name: str) -> Tens
 def check_sizes(name: str, **sizes: int) -> None:
     """Raise a ValueError unless every given size is a positive int."""
     for arg, value in sizes.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if not is_int_at_least(value, 1):
             raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
 
 

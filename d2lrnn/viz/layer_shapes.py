@@ -1,15 +1,20 @@
-"""Shapes and parameter counts of Keras-style recurrent layers, from plain arithmetic.
+"""Shapes and parameter counts of Keras-style recurrent layers, asked of the layers themselves.
 
 These small functions answer "what comes out of ``LSTM(16, return_sequences=True)`` for an input
-of shape (batch, time, features)?" without building a layer; the explorer widgets use them.
-They follow Keras 3 (batch-major inputs; see spec/keras_rnn_semantics.md sec. 1.6, 2.2 and 5).
+of shape (batch, time, features)?" from plain arguments; the explorer widgets use them. They
+make the layer and ask it (``compute_output_shape``, ``count_params``), so they follow whatever
+the layers do (Keras 3 semantics: spec/keras_rnn_semantics.md sec. 1.6, 2.2 and 5).
 """
 from __future__ import annotations
 
+from typing import Any
+
+from ..checks import check_positive_int
+from ..layers import GRU, LSTM, Bidirectional, Layer, SimpleRNN
+from ..layers.merge import check_merge_mode
+
 RNN_LAYERS = ("SimpleRNN", "LSTM", "GRU")
-MERGE_MODES = ("concat", "sum", "ave", "mul", None)
-STATES_PER_DIRECTION = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}  # LSTM keeps h and c
-GATE_BLOCKS = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}  # weight blocks stacked side by side
+_LAYER_CLASSES = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
 
 
 def check_layer(layer: str) -> None:
@@ -18,16 +23,16 @@ def check_layer(layer: str) -> None:
         raise ValueError(f"layer: expected one of {RNN_LAYERS}, got {layer!r}")
 
 
-def check_merge_mode(merge_mode: str | None) -> None:
-    """Raise a ValueError unless ``merge_mode`` is one of Keras' Bidirectional merge modes."""
-    if merge_mode not in MERGE_MODES:
-        raise ValueError(f"merge_mode: expected one of 'concat', 'sum', 'ave', 'mul' or None, got {merge_mode!r}")
+def _make_layer(layer: str, units: int, bidirectional: bool, merge_mode: str | None, **options: Any) -> Layer:
+    """An unbuilt ``layer(units, **options)``, in Bidirectional if asked.
 
-
-def _check_sizes(**sizes: int) -> None:
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    Fixed names keep the default-name counters ('lstm', 'lstm_1', ...) of the session untouched,
+    and zeros initializers keep the random generators untouched when it is built.
+    """
+    name = layer.lower()
+    made = _LAYER_CLASSES[layer](units, name=name, kernel_initializer="zeros", recurrent_initializer="zeros",
+                                 **options)
+    return Bidirectional(made, merge_mode=merge_mode, name=f"bidirectional_{name}") if bidirectional else made
 
 
 def rnn_output_shapes(layer: str, batch_size: int, time_steps: int, units: int, return_sequences: bool = False,
@@ -44,22 +49,14 @@ def rnn_output_shapes(layer: str, batch_size: int, time_steps: int, units: int, 
     [(32, 10, 32)]
     """
     check_layer(layer)
-    _check_sizes(batch_size=batch_size, time_steps=time_steps, units=units)
+    for argument, value in (("batch_size", batch_size), ("time_steps", time_steps), ("units", units)):
+        check_positive_int(value, argument, "a positive integer")
     if bidirectional:
         check_merge_mode(merge_mode)
-    leading = (batch_size, time_steps) if return_sequences else (batch_size,)
-    if not bidirectional:
-        outputs = [leading + (units,)]
-    elif merge_mode == "concat":
-        outputs = [leading + (2 * units,)]
-    elif merge_mode is None:
-        outputs = [leading + (units,), leading + (units,)]
-    else:  # sum, ave, mul: element-wise, so the size stays `units`
-        outputs = [leading + (units,)]
-    if not return_state:
-        return outputs
-    directions = 2 if bidirectional else 1
-    return outputs + [(batch_size, units)] * (STATES_PER_DIRECTION[layer] * directions)
+    made = _make_layer(layer, units, bidirectional, merge_mode, return_sequences=return_sequences,
+                       return_state=return_state)
+    shapes = made.compute_output_shape((batch_size, time_steps, 1))
+    return list(shapes) if isinstance(shapes, list) else [shapes]
 
 
 def rnn_param_count(layer: str, features: int, units: int, bidirectional: bool = False,
@@ -74,8 +71,9 @@ def rnn_param_count(layer: str, features: int, units: int, bidirectional: bool =
     128
     """
     check_layer(layer)
-    _check_sizes(features=features, units=units)
-    biases = 2 if layer == "GRU" and reset_after else 1
-    per_block = units * (features + units) + (biases * units if use_bias else 0)
-    count = GATE_BLOCKS[layer] * per_block
-    return 2 * count if bidirectional else count
+    for argument, value in (("features", features), ("units", units)):
+        check_positive_int(value, argument, "a positive integer")
+    options = {"reset_after": reset_after} if layer == "GRU" else {}
+    made = _make_layer(layer, units, bidirectional, "concat", use_bias=use_bias, **options)
+    made.maybe_build((None, None, features))
+    return made.count_params()

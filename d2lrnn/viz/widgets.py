@@ -13,8 +13,9 @@ import ipywidgets
 import numpy
 
 from .. import backend
-from ..autograd import Tensor
-from .layer_shapes import MERGE_MODES, RNN_LAYERS, rnn_output_shapes, rnn_param_count
+from ..autograd import Tensor, tensor
+from ..layers.merge import MERGE_MODES, merge
+from .layer_shapes import RNN_LAYERS, rnn_output_shapes, rnn_param_count
 
 MAX_UNITS_IN_TEXT = 8  # the text form of time_stepper shows at most this many units per step
 
@@ -193,18 +194,8 @@ def _colour_cell(value: float, low: float, high: float, digits: int) -> str:
 
 # ------------------------------------------------------------------------- merge mode explorer
 def merge_outputs(forward: numpy.ndarray, backward: numpy.ndarray, merge_mode: str | None) -> list:
-    """Combine the two directions as ``Bidirectional(merge_mode=...)`` does: a list of outputs."""
-    if merge_mode == "concat":
-        return [numpy.concatenate([forward, backward], axis=-1)]
-    if merge_mode == "sum":
-        return [forward + backward]
-    if merge_mode == "ave":
-        return [(forward + backward) / 2]
-    if merge_mode == "mul":
-        return [forward * backward]
-    if merge_mode is None:
-        return [forward, backward]
-    raise ValueError(f"merge_mode: expected one of 'concat', 'sum', 'ave', 'mul' or None, got {merge_mode!r}")
+    """Combine the two directions as ``Bidirectional(merge_mode=...)`` does (it is its ``merge``): a list."""
+    return [merged.numpy() for merged in merge(tensor(forward), tensor(backward), merge_mode)]
 
 
 MERGE_FORMULAS = {"concat": "[y_f, y_b]", "sum": "y_f + y_b", "ave": "(y_f + y_b) / 2", "mul": "y_f * y_b",

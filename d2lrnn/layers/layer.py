@@ -16,138 +16,21 @@ What a Layer adds to a Module, following Keras 3:
 """
 from __future__ import annotations
 
-import inspect
-import re
-import threading
 import warnings
-import weakref
 from typing import Any, Iterator
 
 import numpy
 
 from .. import backend, regularizers
-from ..autograd import Tensor
+from ..autograd import Tensor, as_numpy
 from ..nn import Module, Parameter
-from ..nn.module import _to_numpy  # Tensor, torch tensor or array -> NumPy, as load_state_dict accepts
 from . import initializers
-
-# ------------------------------------------------------------------ unique names
-_name_counts: dict[str, int] = {}
-
-
-def to_snake_case(name: str) -> str:
-    """'SimpleRNN' -> 'simple_rnn', 'LSTMCell' -> 'lstm_cell' (Keras's rule for default names)."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(prefix: str) -> str:
-    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``, ..."""
-    count = _name_counts.get(prefix, 0)
-    _name_counts[prefix] = count + 1
-    return prefix if count == 0 else f"{prefix}_{count}"
-
-
-def clear_session() -> None:
-    """Restart the default names (the next LSTM is called 'lstm' again), like Keras's."""
-    _name_counts.clear()
-
-
-# -------------------------------------------------------------------------- masks
-# Tensor has __slots__, so the mask of a layer's output is kept beside it, keyed by a weak
-# reference: it disappears with the tensor.
-_masks: "weakref.WeakKeyDictionary[Tensor, Any]" = weakref.WeakKeyDictionary()
-
-
-def mask_of(tensor: Any) -> Any:
-    """The boolean mask (batch, time) attached to ``tensor`` by the layer that produced it, or None."""
-    if isinstance(tensor, Tensor):
-        return _masks.get(tensor)
-    return None
-
-
-def attach_mask(tensor: Tensor, mask: Any) -> None:
-    """Attach a boolean mask array to ``tensor`` (None removes it)."""
-    if mask is None:
-        _masks.pop(tensor, None)
-    else:
-        _masks[tensor] = mask
-
-
-# ------------------------------------------------------------------- call context
-class _CallContext(threading.local):
-    """The ``training`` flag of the outermost layer call, seen by the layers it calls."""
-
-    depth: int = 0
-    training: bool | None = None
-
-
-_context = _CallContext()
-
-
-# ------------------------------------------------------------------------ weights
-class Weight(Parameter):
-    """A Parameter created by ``Layer.add_weight``, carrying what Keras attaches to a variable.
-
-    Attributes:
-        path: 'lstm/lstm_cell/kernel'-style name (layer names, then the weight's name).
-        regularizer: callable weight -> scalar Tensor, or None (read by ``Layer.losses``).
-        constraint: callable applied to the value after each optimizer step, or None.
-        trainable: whether an optimizer updates it (the same flag as ``requires_grad``).
-    """
-
-    __slots__ = ("path", "regularizer", "constraint")
-
-    @property
-    def trainable(self) -> bool:
-        return self.requires_grad
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self.requires_grad = bool(value)
-
-    def __repr__(self) -> str:
-        return f"<Weight path={self.path} shape={self.shape} dtype={self.dtype}>"
-
-
-def serialize_regularizer(regularizer: Any) -> Any:
-    """{'class_name': ..., 'config': ...} for a Regularizer (None, or a custom callable, as is)."""
-    if isinstance(regularizer, regularizers.Regularizer):
-        return regularizers.serialize(regularizer)
-    return regularizer
-
-
-def get_constraint(identifier: Any, argument: str = "constraint") -> Any:
-    """A constraint is None or a callable Tensor -> Tensor applied after each optimizer step."""
-    if identifier is None or callable(identifier):
-        return identifier
-    raise TypeError(f"{argument}: expected None or a callable Tensor -> Tensor, got {identifier!r}")
-
-
-def _is_array(value: Any) -> bool:
-    return isinstance(value, (Tensor, numpy.ndarray)) or backend.is_gpu_array(value)
-
-
-# -------------------------------------------------------------------------- Layer
-# Every Layer subclass, by class name, so that configs can name the layers they contain.
-LAYER_CLASSES: dict[str, type] = {}
-
-
-def serialize_layer(layer: "Layer") -> dict:
-    """{'class_name': 'LSTM', 'config': layer.get_config()}: enough to rebuild it (without weights)."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def deserialize_layer(config: dict, custom_objects: dict | None = None) -> "Layer":
-    """The inverse of ``serialize_layer``; ``custom_objects`` maps class names to classes."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"deserialize_layer: expected a dict with 'class_name' and 'config', got {config!r}")
-    classes = {**LAYER_CLASSES, **(custom_objects or {})}
-    name = config["class_name"]
-    if name not in classes:
-        raise ValueError(f"deserialize_layer: unknown layer class {name!r}; define it (or pass it in "
-                         f"custom_objects) before loading. Known: {sorted(classes)}")
-    return classes[name].from_config(config.get("config", {}))
+from .call_context import call_accepts, context
+from .keras_tensor import any_keras_tensor
+from .masks import attach_mask, mask_of, mask_of_inputs, masks_per_output
+from .naming import build_scope, to_snake_case, unique_name, weight_path
+from .serialization import LAYER_CLASSES
+from .weight import OwnWeights, Weight, float_dtype_name, get_constraint
 
 
 class Layer(Module):
@@ -181,10 +64,10 @@ class Layer(Module):
             raise TypeError(f"name: expected a string, got {name!r}")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.declared_input_shape = tuple(input_shape) if input_shape is not None else None
-        self._dtype = _float_dtype_name(dtype)
+        self._dtype = float_dtype_name(dtype)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._trainable = bool(trainable)
-        self._own_weights = _OwnWeights()
+        self._own_weights = OwnWeights()
         self._call_losses: list[Tensor] = []
         self._warned_mask_dropped = False
         self.built = False
@@ -264,7 +147,7 @@ class Layer(Module):
         object or a callable(shape, dtype) returning an array; default 'glorot_uniform'.
         """
         shape = tuple(int(n) for n in shape)
-        dtype = _float_dtype_name(dtype or self.dtype)
+        dtype = float_dtype_name(dtype or self.dtype)
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         values = numpy.asarray(init(shape, dtype))
         if values.shape != shape:
@@ -272,8 +155,7 @@ class Layer(Module):
                              f"expected {shape} for weight {name!r} of layer '{self.name}'")
         weight = Weight(values, requires_grad=trainable and self.trainable, dtype=dtype, device=self._device())
         weight.name = name or f"variable_{len(self.weights)}"
-        inside_own_build = bool(_build_scope.names) and _build_scope.names[-1] == self.name
-        weight.path = "/".join((_build_scope.names if inside_own_build else [self.name]) + [weight.name])
+        weight.path = weight_path(self.name, weight.name)
         weight.regularizer = regularizers.get(regularizer)
         weight.constraint = get_constraint(constraint)
         (self._own_weights.trainable if trainable else self._own_weights.non_trainable).append(weight)
@@ -290,7 +172,7 @@ class Layer(Module):
             hint = "" if self.built else " It is not built yet: call it on an input first."
             raise ValueError(f"set_weights: layer '{self.name}' has {len(own)} weights "
                              f"{[w.path for w in own]}, got a list of {len(weights)} arrays.{hint}")
-        arrays = [_to_numpy(value) for value in weights]
+        arrays = [as_numpy(value) for value in weights]
         for w, array in zip(own, arrays):
             if array.shape != w.shape:
                 raise ValueError(f"set_weights: weight '{w.path}' of layer '{self.name}' has shape {w.shape}, "
@@ -314,11 +196,12 @@ class Layer(Module):
         """Run ``build`` once, naming the weights created inside after this layer."""
         if self.built:
             return
-        _build_scope.names.append(self.name)
+        build_scope.names.append(self.name)
+        self._build_shape = input_shape  # what a summary of a subclassed model shows shapes from
         try:
             self.build(input_shape)
         finally:
-            _build_scope.names.pop()
+            build_scope.names.pop()
         self.built = True
 
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
@@ -326,10 +209,18 @@ class Layer(Module):
 
     def __call__(self, inputs: Any, *args: Any, initial_state: Any = None, mask: Any = None,
                  training: bool | None = None, **kwargs: Any) -> Any:
-        """Convert the inputs, build if needed, run ``call``, record penalties, attach the output mask."""
+        """Convert the inputs, build if needed, run ``call``, record penalties, attach the output mask.
+
+        On symbolic inputs (KerasTensors from ``Input``) the call is recorded instead (``node.py``).
+        """
+        if any_keras_tensor(inputs, args, initial_state, mask, kwargs):
+            from .node import symbolic_call  # node.py builds on this file
+            given = {"initial_state": initial_state, "mask": mask, "training": training}
+            return symbolic_call(self, (inputs, *args), {**{k: v for k, v in given.items() if v is not None},
+                                                          **kwargs})
         inputs = self._convert_inputs(inputs)
-        mask = self._convert_mask(mask) if mask is not None else _mask_of_inputs(inputs)
-        outer_depth, outer_training = _context.depth, _context.training
+        mask = self._convert_mask(mask) if mask is not None else mask_of_inputs(inputs)
+        outer_depth, outer_training = context.depth, context.training
         if training is None:
             training = bool(outer_training) if outer_training is not None else False
         self.maybe_build(_shape_of(inputs))
@@ -352,24 +243,42 @@ class Layer(Module):
         if self._call_accepts("training"):
             kwargs["training"] = training
 
-        _context.depth, _context.training = outer_depth + 1, training
+        context.depth, context.training = outer_depth + 1, training
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
-            _context.depth, _context.training = outer_depth, outer_training
+            context.depth, context.training = outer_depth, outer_training
 
         if self.activity_regularizer is not None:
             for y in _flatten(outputs):
                 self.add_loss(self.activity_regularizer(y) / y.shape[0])
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             output_mask = self.compute_mask(inputs, mask)
-            for y, m in zip(_flatten(outputs), _flatten_masks(output_mask, outputs)):
+            for y, m in zip(_flatten(outputs), masks_per_output(output_mask, outputs)):
                 attach_mask(y, m)
         return outputs
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The mask of the output: the input mask for layers that support masking, else None."""
         return mask if self.supports_masking else None
+
+    @property
+    def input(self) -> Any:
+        """The KerasTensor(s) of the first symbolic call (a list when there were several)."""
+        return self._first_node_tensors("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        """The output KerasTensor(s) of the first symbolic call (a list when there were several)."""
+        return self._first_node_tensors("output_tensors", "output")
+
+    def _first_node_tensors(self, attribute: str, what: str) -> Any:
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}. "
+                                 "(Call it on layers.Input(...) tensors; calls on data keep no symbolic tensors.)")
+        values = getattr(nodes[0], attribute)
+        return values[0] if len(values) == 1 else list(values)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (None for unknown sizes, e.g. the batch)."""
@@ -416,7 +325,7 @@ class Layer(Module):
         return own[0].device if own else backend.default_device()
 
     def _call_accepts(self, parameter: str) -> bool:
-        return _accepts(type(self).call, parameter)
+        return call_accepts(type(self).call, parameter)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, (list, tuple)) and inputs and all(_is_array(x) for x in inputs):
@@ -448,42 +357,8 @@ class Layer(Module):
         return numpy.asarray(data).astype(bool)
 
 
-class _OwnWeights:
-    """The weights a layer created, in creation order. Not a list attribute, so Module's scan
-    names parameters after the attributes that hold them ('cell.kernel'), not a list index."""
-
-    def __init__(self) -> None:
-        self.trainable: list[Weight] = []
-        self.non_trainable: list[Weight] = []
-
-
-class _BuildScope(threading.local):
-    """Names of the layers being built, outermost first: weight paths like 'lstm/lstm_cell/kernel'."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-
-_build_scope = _BuildScope()
-
-_accepts_cache: dict[tuple, bool] = {}
-
-
-def _accepts(function: Any, parameter: str) -> bool:
-    """Whether ``function`` declares ``parameter`` (or takes **kwargs)."""
-    key = (function, parameter)
-    if key not in _accepts_cache:
-        params = inspect.signature(function).parameters
-        _accepts_cache[key] = parameter in params or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    return _accepts_cache[key]
-
-
-def _float_dtype_name(dtype: Any) -> str:
-    name = numpy.dtype(dtype or "float32").name
-    if name not in ("float16", "float32", "float64"):
-        raise ValueError(f"dtype: expected 'float32', 'float64' or 'float16', got {dtype!r}")
-    return name
+def _is_array(value: Any) -> bool:
+    return isinstance(value, (Tensor, numpy.ndarray)) or backend.is_gpu_array(value)
 
 
 def _flatten(outputs: Any) -> list:
@@ -492,23 +367,9 @@ def _flatten(outputs: Any) -> list:
     return [outputs] if isinstance(outputs, Tensor) else []
 
 
-def _flatten_masks(masks: Any, outputs: Any) -> list:
-    """One mask per flattened output: a single mask applies to a single output only."""
-    if isinstance(outputs, (list, tuple)):
-        if not isinstance(masks, (list, tuple)):
-            masks = [masks] + [None] * (len(outputs) - 1)
-        return [m for mask, out in zip(masks, outputs) for m in _flatten_masks(mask, out)]
-    return [masks]
-
-
 def _shape_of(inputs: Any) -> Any:
+    if isinstance(inputs, dict):
+        return {key: _shape_of(x) for key, x in inputs.items()}
     if isinstance(inputs, list):
-        return [tuple(x.shape) for x in inputs]
-    return tuple(inputs.shape)
-
-
-def _mask_of_inputs(inputs: Any) -> Any:
-    if isinstance(inputs, list):
-        masks = [mask_of(x) for x in inputs]
-        return masks if any(m is not None for m in masks) else None
-    return mask_of(inputs)
+        return [_shape_of(x) for x in inputs]
+    return tuple(inputs.shape) if hasattr(inputs, "shape") else numpy.shape(inputs)

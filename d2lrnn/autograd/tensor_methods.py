@@ -1,0 +1,210 @@
+"""The methods of ``Tensor`` that run ops, attached to the class in one place.
+
+``tensor.py`` defines the data and bookkeeping, ``function.py`` the Function rule (which wraps
+its outputs in Tensors) and ``ops.py`` the primitives (which are Functions). This module is the
+one that sees all three: each method below is a thin wrapper around a primitive, and
+``attach`` puts them on ``Tensor`` when the package is imported (DeZero's ``setup_variable``).
+The methods are ordinary class attributes afterwards, so calling them costs what a method
+defined in the class body costs.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy
+
+from .. import backend
+from . import ops
+from .function import backward_pass
+from .tensor import Tensor, _data
+
+
+class TensorMethods:
+    """The op-running methods of ``Tensor`` (never instantiated: ``attach`` copies them over)."""
+
+    __slots__ = ()
+
+    def to(self, device: str) -> "Tensor":
+        """This tensor on ``device`` ('cpu' or 'gpu'); itself when already there.
+
+        The copy is part of the graph: gradients flow back to this tensor's device.
+        """
+        if backend.check_device(device) == self.device:
+            return self
+        return ops.ToDevice.apply(self, device=device)
+
+    def astype(self, dtype: Any) -> "Tensor":
+        """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
+        return ops.AsType.apply(self, dtype=numpy.dtype(dtype))
+
+    def float(self) -> "Tensor":
+        return self.astype(numpy.float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(numpy.float64)
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf requiring gradients.
+
+        ``grad`` defaults to 1 and must be given for a non-scalar tensor. Gradients add up
+        across calls (call ``zero_grad`` between steps); the graph is freed afterwards
+        unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require gradients (no input had "
+                "requires_grad=True, or it was computed under no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward(): grad can be left out only for a scalar output, got shape "
+                    f"{self.shape}. Pass grad= of that shape, or reduce with .sum() first."
+                )
+            grad = self._xp.ones(self.shape, dtype=self.dtype)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else self._xp.asarray(grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
+        backward_pass(self, grad, retain_graph)
+
+    # ---------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> "Tensor":
+        return ops.Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return ops.Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return ops.Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return ops.Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return ops.Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return ops.Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return ops.Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return ops.Div.apply(other, self)
+
+    def __neg__(self) -> "Tensor":
+        return ops.Neg.apply(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __pow__(self, exponent: float) -> "Tensor":
+        if isinstance(exponent, Tensor):
+            raise TypeError("**: the exponent must be a Python number (pow by a constant)")
+        return ops.Pow.apply(self, exponent=_python_number(exponent))
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return ops.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return ops.MatMul.apply(other, self)
+
+    def __abs__(self) -> "Tensor":
+        return ops.Abs.apply(self)
+
+    # ---------------------------------------------------------- element-wise math
+    def exp(self) -> "Tensor":
+        return ops.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return ops.Log.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return ops.ReLU.apply(self)
+
+    def abs(self) -> "Tensor":
+        return ops.Abs.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return ops.Pow.apply(self, exponent=0.5)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> "Tensor":
+        """Values limited to [low, high] (either may be None); same shape; zero gradient where clipped."""
+        return ops.Clip.apply(self, low=_python_number(low), high=_python_number(high))
+
+    # ---------------------------------------------------------------- reductions
+    def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Sum over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Mean over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
+        """Maximum over ``axis`` (all axes if None); tied maxima share the gradient equally."""
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    # --------------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> "Tensor":
+        """The same elements in a new shape, e.g. (B, T, D) -> (B * T, D) with ``reshape(-1, D)``."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes: int) -> "Tensor":
+        """Permute the axes like ``numpy.transpose``: reversed when no axes (or None) are given."""
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
+
+    def permute(self, *axes: int) -> "Tensor":
+        """Axes reordered: ``x.permute(1, 0, 2)`` turns (T, B, D) into (B, T, D). Same as ``transpose``."""
+        return self.transpose(*axes)
+
+    def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
+        """Axes ``axis1`` and ``axis2`` exchanged, e.g. (B, T, D) -> (T, B, D) with ``swapaxes(0, 1)``."""
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return ops.Transpose.apply(self, axes=tuple(axes))
+
+    @property
+    def T(self) -> "Tensor":
+        return ops.Transpose.apply(self, axes=None)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return ops.GetItem.apply(self, index=_index_data(index))
+
+    def split(self, sections: int | Sequence[int], axis: int = 0) -> tuple:
+        """Pieces along ``axis``: ``sections`` equal parts (an int) or parts of the given sizes (a list)."""
+        return ops.Split.apply(self, sections=sections, axis=axis)
+
+
+def _python_number(value: Any) -> Any:
+    """A NumPy scalar as a Python number, which cannot upcast float32 data; anything else unchanged."""
+    return value.item() if isinstance(value, numpy.generic) else value
+
+
+def _index_data(index: Any) -> Any:
+    """Unwrap Tensors used as indices (integer or boolean arrays)."""
+    if isinstance(index, tuple):
+        return tuple(_data(i) for i in index)
+    return _data(index)
+
+
+def attach() -> None:
+    """Copy every method (and the ``T`` property) of ``TensorMethods`` onto ``Tensor``."""
+    for name, member in vars(TensorMethods).items():
+        if callable(member) or isinstance(member, property):
+            setattr(Tensor, name, member)
+
+
+attach()
