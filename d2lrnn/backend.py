@@ -37,6 +37,21 @@ def is_gpu_available() -> bool:
         return False
 
 
+def num_gpus() -> int:
+    """How many CUDA devices CuPy sees (0 without CuPy), the book's ``d2l.num_gpus()``."""
+    if not is_gpu_available():
+        return 0
+    return int(cupy.cuda.runtime.getDeviceCount())
+
+
+def try_gpu(i: int = 0) -> str:
+    """'gpu' when CuPy and a GPU are there, else 'cpu' (the book's ``d2l.try_gpu()``).
+
+    d2lrnn names devices 'cpu' and 'gpu' and uses the first GPU, so only ``i = 0`` can be 'gpu'.
+    """
+    return "gpu" if num_gpus() > i else "cpu"
+
+
 def check_device(device: str) -> str:
     """Return ``device`` if it is 'cpu' or 'gpu' and usable here, else raise a clear error."""
     if device not in DEVICES:

@@ -141,7 +141,7 @@ def test_engine_input_errors(call, error, message):
     (lambda: nn.RMSprop(nn.Linear(2, 2).parameters(), alpha=1.5), ValueError,
      "RMSprop: alpha must be >= 0.0 and <= 1.0, got 1.5"),
     (lambda: nn.clip_grad_norm(nn.Linear(2, 2).parameters(), 0), ValueError,
-     "clip_grad_norm: max_norm must be a positive number, got 0"),
+     "clip_grad_norm_: max_norm must be a positive number, got 0"),
     (lambda: nn.init.orthogonal_(nn.Parameter(np.zeros(3))), ValueError,
      r"orthogonal_: param needs at least 2 dimensions, got shape \(3,\)"),
     (lambda: nn.init.xavier_uniform_(nn.Parameter(np.zeros(3))), ValueError, r"fans: .*got shape \(3,\)"),

@@ -4,6 +4,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import d2lrnn as d2l
 from d2lrnn import layers, models
@@ -370,3 +372,76 @@ def test_explicit_training_flag_and_mask_tensors_are_kept_in_the_graph():
     keep = np.array([[True, True, False, False], [True, True, True, True]])
     np.testing.assert_allclose(model([data, keep]).numpy(), lstm(data, mask=keep).numpy(), rtol=1e-6)
     np.testing.assert_allclose(model([data, keep]).numpy()[0], lstm(data[:1, :2]).numpy()[0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(0, 10, 3))
+def test_save_and_load_model_round_trip_random_graphs_and_nested_dict_models(tmp_path, seed):
+    from test_models_functional_keras import Library, build_graph, graph_data
+
+    model = build_graph(Library(layers, layers.Input, models.Model), seed)
+    ids, features = graph_data(seed)
+    path = str(tmp_path / "graph.keras")
+    model.save(path)
+    for mine, loaded in zip(model([ids, features]), models.load_model(path)([ids, features])):
+        np.testing.assert_array_equal(mine.numpy(), loaded.numpy())
+    x = layers.Input((3,), name="x")
+    inner = models.Model(x, layers.Dense(2)(x) * 2, name="inner")
+    y = layers.Input((3,), name="y")
+    z = inner(y) + inner(y * 3)
+    outer = models.Model({"y": y}, {"z": z, "w": layers.Activation("tanh")(z)})
+    outer.save(path)
+    data = {"y": np.ones((2, 3), dtype="float32")}
+    np.testing.assert_array_equal(models.load_model(path)(data)["w"].numpy(), outer(data)["w"].numpy())
+
+
+MERGES = {"Add": np.add, "Subtract": np.subtract, "Multiply": np.multiply, "Maximum": np.maximum,
+          "Minimum": np.minimum, "Average": lambda a, b: (a + b) / 2}
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(sorted(MERGES)), batch=st.integers(1, 3), rest=st.lists(st.integers(1, 4), max_size=2),
+       broadcast_axis=st.integers(0, 2), seed=st.integers(0, 1000))
+def test_elementwise_merges_match_numpy_with_broadcasting_and_their_gradients(name, batch, rest, broadcast_axis,
+                                                                              seed):
+    rng = np.random.default_rng(seed)
+    shape = (batch, *rest)
+    other = tuple(1 if i == broadcast_axis % len(shape) else d for i, d in enumerate(shape))
+    a = d2l.tensor(rng.normal(size=shape), dtype="float64", requires_grad=True)
+    b = d2l.tensor(rng.normal(size=other), dtype="float64", requires_grad=True)
+    layer = getattr(layers, name)(dtype="float64")
+    np.testing.assert_allclose(layer([a, b]).numpy(), MERGES[name](a.numpy(), b.numpy()), rtol=1e-12)
+    assert layer.compute_output_shape([(None, *rest), (None, *other[1:])]) == (None, *rest)
+    assert d2l.gradcheck(lambda x, y: layer([x, y]), a, b)
+
+
+@pytest.mark.parametrize("make, error, argument", [
+    (lambda: layers.RepeatVector(0), ValueError, "n"),
+    (lambda: layers.Reshape((0, 2)), ValueError, "target_shape"),
+    (lambda: layers.Reshape((-1, -1)), ValueError, "target_shape"),
+    (lambda: layers.Permute((1, 3)), ValueError, "dims"),
+    (lambda: layers.Dot(axes="last"), TypeError, "axes"),
+    (lambda: layers.Concatenate(axis=1.5), TypeError, "axis"),
+    (lambda: layers.Lambda(3), TypeError, "function"),
+    (lambda: layers.Lambda(abs, mask=True), TypeError, "mask"),
+    (lambda: layers.TimeDistributed(3), TypeError, "layer"),
+    (lambda: layers.GlobalAveragePooling1D(data_format="channels_first"), ValueError, "data_format"),
+    (lambda: layers.Flatten(data_format="channels_first"), ValueError, "data_format"),
+    (lambda: layers.TensorOperation("modulo"), ValueError, "op"),
+    (lambda: layers.Activation("nope"), ValueError, "nope"),
+])
+def test_bad_arguments_of_the_new_layers_name_the_argument(make, error, argument):
+    with pytest.raises(error, match=argument):
+        make()
+
+
+def test_a_cell_called_on_symbolic_step_and_states_is_recorded(rng):
+    x, h, c = layers.Input((5,)), layers.Input((4,)), layers.Input((4,))
+    cell = layers.LSTMCell(4)
+    output, (new_h, new_c) = cell(x, [h, c])
+    model = models.Model([x, h, c], [output, new_c])
+    data = [rng.normal(size=(2, 5)).astype("float32"), rng.normal(size=(2, 4)).astype("float32"),
+            rng.normal(size=(2, 4)).astype("float32")]
+    want_output, (_, want_c) = cell(data[0], data[1:])
+    got_output, got_c = model(data)
+    np.testing.assert_allclose(got_output.numpy(), want_output.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got_c.numpy(), want_c.numpy(), rtol=1e-6)

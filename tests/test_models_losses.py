@@ -1,6 +1,8 @@
 """Keras losses and metrics of d2lrnn.models against NumPy formulas; the summary table format."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import d2lrnn as d2l
 from d2lrnn.models import losses, metrics
@@ -196,3 +198,21 @@ def test_summary_wraps_long_cells():
     assert all(len(line) == 88 for line in lines[1:-3])
     assert lines[4].startswith("│ a_very_long_layer_name_that_does_not │ ?")
     assert lines[5].startswith("│ _fit (SomeLongLayerType)             │  ")
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.integers(1, 5), steps=st.integers(0, 4), seed=st.integers(0, 1000), masked=st.booleans(),
+       weighting=st.sampled_from(["none", "per_sample", "per_entry"]))
+def test_reduce_loss_is_keras_sum_over_batch_size(batch, steps, seed, masked, weighting):
+    rng = np.random.default_rng(seed)
+    shape = (batch, steps) if steps else (batch,)
+    values = rng.uniform(0, 3, shape)
+    mask = rng.random(shape) < 0.7 if masked and steps else None
+    weights = {"none": None, "per_sample": rng.uniform(0, 2, batch), "per_entry": rng.uniform(0, 2, shape)}[weighting]
+    full = np.ones(shape) if weights is None else np.broadcast_to(
+        weights.reshape(weights.shape + (1,) * (len(shape) - weights.ndim)), shape)
+    counted = np.ones(shape) if mask is None else mask.astype(float)
+    # Keras divides by the unmasked count (no NaN when nothing counts: the sum is 0 then)
+    expected = (values * full * counted).sum() / (max(counted.sum(), 1) if mask is not None else values.size)
+    got = losses.reduce_loss(d2l.tensor(values, dtype="float64"), mask, weights)
+    np.testing.assert_allclose(got.item(), expected, rtol=1e-12, atol=1e-12)

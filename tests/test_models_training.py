@@ -56,12 +56,18 @@ def test_history_keys_are_named_as_in_keras(keras, rng, arguments):
 
 
 @pytest.mark.keras
-@pytest.mark.parametrize("weighting", ["none", "loss_weights", "sample_weight_per_output", "one_sample_weight"])
-def test_evaluate_matches_keras(keras, rng, weighting):
+@pytest.mark.parametrize("extra_compile, weighting", [
+    ({}, "none"),
+    ({"loss_weights": {"out_a": 0.5, "out_b": 2.0}}, "none"),
+    ({}, "sample_weight_per_output"),
+    ({}, "one_sample_weight"),
+    ({"weighted_metrics": [["accuracy"], ["mae"]]}, "one_sample_weight"),  # 'weighted_accuracy' beside 'accuracy'
+    ({"metrics": None, "weighted_metrics": {"out_a": "accuracy", "out_b": []}}, "sample_weight_per_output"),
+])
+def test_evaluate_matches_keras(keras, rng, extra_compile, weighting):
     ours, theirs, (xa, xb, ya, yb) = built_pair(keras, rng, n=11)
-    compile_args = dict(loss=["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], ["mae"]])
-    if weighting == "loss_weights":
-        compile_args["loss_weights"] = {"out_a": 0.5, "out_b": 2.0}
+    compile_args = {"loss": ["sparse_categorical_crossentropy", "mse"], "metrics": [["accuracy"], ["mae"]],
+                    **extra_compile}
     ours.compile("sgd", **compile_args)
     theirs.compile("sgd", **compile_args)
     sample_weight = None
@@ -414,3 +420,22 @@ def test_a_dataset_of_len_batches_is_read_like_keras_pydataset_and_array_likes_a
     assert model.fit(Dataset(), epochs=3, steps_per_epoch=3, verbose=0).epoch == [0, 1, 2]
     np.testing.assert_allclose(model.evaluate(Dataset()), model.evaluate(x, y, batch_size=3), rtol=1e-6)
     np.testing.assert_allclose(model.evaluate(ArrayLike(x), ArrayLike(y)), model.evaluate(x, y), rtol=1e-6)
+
+
+@pytest.mark.keras
+def test_single_output_weighted_metrics_match_keras(keras, rng):
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = rng.integers(0, 2, 10)
+    weights = rng.uniform(0, 2, 10).astype("float32")
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+    mine = ours.evaluate(x, y, sample_weight=weights, return_dict=True)
+    expected = theirs.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    assert sorted(mine) == sorted(expected) == ["accuracy", "loss", "weighted_accuracy"]
+    for key in expected:
+        np.testing.assert_allclose(mine[key], expected[key], rtol=1e-5)
+    with pytest.raises(ValueError, match="weighted_metrics: unknown metric 'acc_'"):
+        ours.compile("sgd", "sparse_categorical_crossentropy", weighted_metrics=["acc_"])

@@ -126,10 +126,8 @@ def test_module_matches_reference_loop(kind, config):
 
 
 # -------------------------------------------------------------------------- PyTorch
-@pytest.mark.torch
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
-@pytest.mark.parametrize("kind", list(MODULES))
-def test_module_matches_torch(kind, config):
+def torch_twin(kind, **config):
+    """(a float64 torch module of this kind and config, the d2lrnn module holding its weights)."""
     import torch
 
     torch_cls = {"rnn_tanh": torch.nn.RNN, "rnn_relu": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
@@ -138,7 +136,16 @@ def test_module_matches_torch(kind, config):
     reference_model = torch_cls(3, 4, dtype=torch.float64, **extra, **config)
     module = build(kind, **config)
     module.load_state_dict(reference_model.state_dict())
+    return reference_model, module
 
+
+@pytest.mark.torch
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+@pytest.mark.parametrize("kind", list(MODULES))
+def test_module_matches_torch(kind, config):
+    import torch
+
+    reference_model, module = torch_twin(kind, **config)
     x, states = random_inputs(module)
     results = flatten(call(module, x, states))
     tx = torch.tensor(x.numpy(), requires_grad=True)

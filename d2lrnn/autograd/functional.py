@@ -8,17 +8,93 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import ops
+from .creation import as_tensor
 from .tensor import Tensor
 
 
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def _axis(axis: int | None, dim: int | None, default: int | None) -> int | None:
+    """The axis given as NumPy's ``axis`` or PyTorch's ``dim`` (not both)."""
+    if axis is not None and dim is not None and axis != dim:
+        raise TypeError(f"axis and dim name the same argument; got axis={axis} and dim={dim}")
+    return axis if axis is not None else dim if dim is not None else default
+
+
+def _elementwise(x: Any, method: Any) -> Any:
+    """``method`` applied to ``x`` as a Tensor; a NumPy/CuPy array (or scalar) in gives an array out.
+
+    Gradients are arrays in d2lrnn, so the book's ``torch.sqrt(sum(torch.sum(p.grad ** 2) ...))``
+    stays an array and can scale a gradient in place.
+    """
+    if isinstance(x, Tensor):
+        return method(x)
+    result = method(Tensor(x))
+    return result.data if hasattr(x, "dtype") else result
+
+
+def concat(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis: shapes (..., n_i, ...) -> (..., sum n_i, ...)."""
-    return ops.Concat.apply(*tensors, axis=axis)
+    return ops.Concat.apply(*tensors, axis=_axis(axis, dim, 0))
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+cat = concat  # PyTorch's name
+
+
+def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis: n tensors of shape S -> shape with n at ``axis``."""
-    return ops.Stack.apply(*tensors, axis=axis)
+    return ops.Stack.apply(*tensors, axis=_axis(axis, dim, 0))
+
+
+# PyTorch's function forms of Tensor methods, so the book's ``torch.tanh(...)`` reads ``d2l.tanh(...)``.
+# The element-wise ones and ``sum`` also take a NumPy/CuPy array (a gradient) and then return one.
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product a @ b: (..., n, k) @ (..., k, m) -> (..., n, m), batched and broadcast."""
+    return ops.MatMul.apply(a, b)
+
+
+def tanh(x: Any) -> Tensor:
+    """Element-wise tanh(x), same shape."""
+    return _elementwise(x, Tensor.tanh)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """Element-wise 1 / (1 + exp(-x)), same shape."""
+    return _elementwise(x, Tensor.sigmoid)
+
+
+def relu(x: Any) -> Tensor:
+    """Element-wise max(x, 0), same shape."""
+    return _elementwise(x, Tensor.relu)
+
+
+def exp(x: Any) -> Tensor:
+    """Element-wise e^x, same shape."""
+    return _elementwise(x, Tensor.exp)
+
+
+def log(x: Any) -> Tensor:
+    """Element-wise natural logarithm, same shape."""
+    return _elementwise(x, Tensor.log)
+
+
+def sqrt(x: Any) -> Tensor:
+    """Element-wise square root, same shape."""
+    return _elementwise(x, Tensor.sqrt)
+
+
+def sum(x: Any, axis: int | tuple | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+    """Sum over ``axis`` (or PyTorch's ``dim``; all axes if neither) of a Tensor or array."""
+    axis = _axis(axis, dim, None)
+    return _elementwise(x, lambda t: t.sum(axis=axis, keepdims=keepdims))
+
+
+def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+    """The same elements in a new shape (one entry may be -1)."""
+    return as_tensor(x).reshape(tuple(shape))
+
+
+def argmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Integer indices of the maxima along ``axis`` (or ``dim``); not differentiable."""
+    return as_tensor(x).argmax(axis=_axis(axis, dim, None))
 
 
 def split(x: Tensor, sections: int | Sequence[int], axis: int = 0) -> tuple:
@@ -41,14 +117,14 @@ def clip(x: Tensor, low: float | None = None, high: float | None = None) -> Tens
     return x.clip(low, high)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log(softmax(x)) computed stably: x - max - log(sum(exp(x - max)))."""
-    return ops.LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """log(softmax(x)) along ``axis`` (or ``dim``; default -1), stably: x - max - log(sum(exp(x - max)))."""
+    return ops.LogSoftmax.apply(x, axis=_axis(axis, dim, -1))
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x_i) / sum_j exp(x_j) along ``axis``, via the stable log-softmax."""
-    return log_softmax(x, axis).exp()
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``axis`` (or ``dim``; default -1), via the stable log-softmax."""
+    return log_softmax(x, _axis(axis, dim, -1)).exp()
 
 
 def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
@@ -60,15 +136,22 @@ def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     return out if keepdims else out.reshape(tuple(n for i, n in enumerate(out.shape) if i != axis % x.ndim))
 
 
-def one_hot(indices: Any, num_classes: int, dtype: Any = "float32") -> Tensor:
-    """Integer indices of shape S -> one-hot float tensor of shape S + (num_classes,)."""
+def one_hot(indices: Any, num_classes: int = -1, dtype: Any = "float32") -> Tensor:
+    """Integer indices of shape S -> one-hot float tensor of shape S + (num_classes,).
+
+    ``num_classes=-1`` (PyTorch's default) uses the largest index + 1. Unlike PyTorch's
+    int64 result, the default dtype is float32, what the models multiply it with.
+    """
     data = indices.data if isinstance(indices, Tensor) else indices
     xp = _xp_of(data)
     data = xp.asarray(data)
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}")
+    if num_classes == -1 and data.size:
+        num_classes = int(data.max()) + 1
     if num_classes <= 0:
-        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r}")
+        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r} (or -1 for the "
+                         f"largest index + 1 of a non-empty input)")
     if data.size and (data.min() < 0 or data.max() >= num_classes):
         raise ValueError(f"one_hot: indices must lie in [0, {num_classes}), got values in "
                          f"[{int(data.min())}, {int(data.max())}]")

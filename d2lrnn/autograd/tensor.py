@@ -112,6 +112,11 @@ class Tensor:
         """The data as a NumPy array (copied from the GPU when needed)."""
         return backend.to_numpy(self.data)
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
+        """``numpy.asarray(t)`` gives the numbers (a NumPy copy of GPU data), not an array of Tensors."""
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
         if self.data.size != 1:
@@ -144,6 +149,11 @@ class Tensor:
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def zero_(self) -> "Tensor":
+        """Set every element to zero; returns self. (A fresh array: arrays saved for backward keep their values.)"""
+        self.data = self._xp.zeros_like(self.data)
+        return self
 
     @property
     def _xp(self) -> Any:

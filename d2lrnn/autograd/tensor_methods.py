@@ -9,7 +9,7 @@ defined in the class body costs.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy
 
@@ -36,6 +36,10 @@ class TensorMethods:
     def astype(self, dtype: Any) -> "Tensor":
         """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
         return ops.AsType.apply(self, dtype=numpy.dtype(dtype))
+
+    def type(self, dtype: Any) -> "Tensor":
+        """PyTorch's name for ``astype``: ``t.type(d2l.float32)``."""
+        return self.astype(dtype)
 
     def float(self) -> "Tensor":
         return self.astype(numpy.float32)
@@ -179,6 +183,16 @@ class TensorMethods:
     @property
     def T(self) -> "Tensor":
         return ops.Transpose.apply(self, axes=None)
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        """The slices along the first axis: ``for X in inputs`` walks the time steps of (T, B, D)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __reversed__(self) -> "Tensor":
+        """The tensor with its first axis reversed, as ``reversed(x)`` does in PyTorch (the book's BiRNN)."""
+        return self[::-1]
 
     def __getitem__(self, index: Any) -> "Tensor":
         return ops.GetItem.apply(self, index=_index_data(index))

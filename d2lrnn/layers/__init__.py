@@ -1,6 +1,7 @@
 """Keras-style layers: batch-major (batch, time, features), Keras 3 names, defaults and weight layout.
 
-``from d2lrnn import layers`` then ``layers.LSTM(64, return_sequences=True)`` and so on.
+``from d2lrnn import layers`` then ``layers.LSTM(64, return_sequences=True)`` and so on. Called on data
+a layer computes; called on ``layers.Input(...)`` tensors it records the call for ``models.Model``.
 """
 from . import activations, initializers
 from .layer import Layer

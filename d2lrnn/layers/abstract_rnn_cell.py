@@ -20,6 +20,7 @@ import numpy
 from .. import backend
 from ..autograd import Tensor
 from ..checks import is_int_at_least
+from .keras_tensor import any_keras_tensor
 from .layer import Layer
 
 
@@ -107,6 +108,8 @@ class AbstractRNNCell(Layer):
         if states is None:
             raise TypeError(f"{name} computes one time step and needs the states: call it as cell(x_t, states), "
                             f"or use {sequence_layer} to run over a sequence.")
+        if any_keras_tensor(inputs, states):
+            return super().__call__(inputs, states, **kwargs)  # recorded symbolically
         if isinstance(states, (list, tuple)):
             states = [self._to_tensor(s) for s in states]
         else:

@@ -61,6 +61,23 @@ class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], self.units)
 
+    def add_cell_weights(self, features: int, gates: int, bias_shape: tuple | None = None,
+                         bias_initializer: Any = None) -> None:
+        """Create kernel (features, gates*U), recurrent_kernel (U, gates*U) and, with use_bias, bias
+        (``bias_shape``, default (gates*U,)), each with its own initializer, regularizer and
+        constraint (``bias_initializer`` overrides the bias's); bias is None without use_bias."""
+        U = self.units
+        self.kernel = self.add_weight((features, gates * U), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight((U, gates * U), self.recurrent_initializer, name="recurrent_kernel",
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(bias_shape or (gates * U,), bias_initializer or self.bias_initializer,
+                                        name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
     # ------------------------------------------------------------------ config
     def cell_arguments(self) -> dict:
         """The cell's own constructor arguments, serialized as Keras does (without name, dtype,

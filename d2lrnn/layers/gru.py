@@ -44,18 +44,8 @@ class GRUCell(BuiltinRNNCell):
         self.state_size = self.units
 
     def build(self, input_shape: tuple) -> None:
-        U = self.units
-        self.kernel = self.add_weight((input_shape[-1], 3 * U), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((U, 3 * U), self.recurrent_initializer, name="recurrent_kernel",
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            shape = (2, 3 * U) if self.reset_after else (3 * U,)
-            self.bias = self.add_weight(shape, self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        bias_shape = (2, 3 * self.units) if self.reset_after else None  # rows b_x, b_h
+        self.add_cell_weights(input_shape[-1], gates=3, bias_shape=bias_shape)
 
     def call(self, inputs: Tensor, states: Any, training: bool = False) -> tuple:
         """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""

@@ -42,8 +42,8 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else _dimension(d) for d in batch_shape)
         self.input_dtype = dtype_name(dtype)
         self.built = True
-        # The tensor this layer stands for: Input(...) returns it, a Model starts from it.
-        Node(self, (), {}, KerasTensor(self.batch_shape, self.input_dtype, name=name))  # self.output
+        # The tensor this layer stands for (then ``self.output``): Input(...) returns it, a Model starts from it.
+        Node(self, (), {}, KerasTensor(self.batch_shape, self.input_dtype, name=name))
 
     @property
     def shape(self) -> tuple:

@@ -53,9 +53,10 @@ class Lambda(Layer):
 
     def get_config(self) -> dict:
         function = self.function
-        if getattr(function, "__name__", "<lambda>") == "<lambda>" or "<locals>" in getattr(function, "__qualname__", ""):
-            raise ValueError(f"Lambda '{self.name}': its function {function!r} is anonymous or local, so a config cannot "
-                             "name it. Define it with `def` at module level (or write a Layer subclass).")
+        qualname = getattr(function, "__qualname__", "<lambda>")
+        if getattr(function, "__name__", "<lambda>") == "<lambda>" or "<locals>" in qualname:
+            raise ValueError(f"Lambda '{self.name}': its function {qualname} is anonymous or local, so a config "
+                             "cannot name it. Define it with `def` at module level (or write a Layer subclass).")
         config = {**super().get_config(), "function": {"module": function.__module__, "name": function.__qualname__},
                   "arguments": self.arguments}
         if self.output_shape is not None and not callable(self.output_shape):

@@ -47,18 +47,8 @@ class LSTMCell(BuiltinRNNCell):
         self.state_size = [self.units, self.units]
 
     def build(self, input_shape: tuple) -> None:
-        U = self.units
-        self.kernel = self.add_weight((input_shape[-1], 4 * U), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((U, 4 * U), self.recurrent_initializer, name="recurrent_kernel",
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            initializer = self._forget_bias_initializer if self.unit_forget_bias else self.bias_initializer
-            self.bias = self.add_weight((4 * U,), initializer, name="bias", regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        forget_bias = self._forget_bias_initializer if self.unit_forget_bias else None
+        self.add_cell_weights(input_shape[-1], gates=4, bias_initializer=forget_bias)
 
     def _forget_bias_initializer(self, shape: tuple, dtype: Any) -> numpy.ndarray:
         """[bias_initializer(U), ones(U), bias_initializer(2U)]: the forget block is set to 1, not shifted."""

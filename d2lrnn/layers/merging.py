@@ -230,7 +230,8 @@ class Dot(Layer):
     def compute_output_shape(self, input_shape: Any) -> tuple:
         a, b = self._axes_for(input_shape)
         x, y = input_shape
-        rest = tuple(d for i, d in enumerate(x) if i not in (0, a)) + tuple(d for i, d in enumerate(y) if i not in (0, b))
+        rest = tuple(d for i, d in enumerate(x) if i not in (0, a)) + \
+            tuple(d for i, d in enumerate(y) if i not in (0, b))
         return (x[0],) + (rest or (1,))
 
     def call(self, inputs: Sequence[Tensor]) -> Tensor:

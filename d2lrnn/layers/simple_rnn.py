@@ -34,14 +34,7 @@ class SimpleRNNCell(BuiltinRNNCell):
         self.state_size = self.units
 
     def build(self, input_shape: tuple) -> None:
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((self.units, self.units), self.recurrent_initializer,
-                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.add_cell_weights(input_shape[-1], gates=1)
 
     def call(self, inputs: Tensor, states: Any, training: bool = False) -> tuple:
         """inputs (B, D), states [h_{t-1}] (or a bare h_{t-1}) -> (h_t, [h_t])."""

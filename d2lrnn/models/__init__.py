@@ -1,6 +1,7 @@
-"""Keras-style models: ``Sequential`` with compile / fit / evaluate / predict / summary.
+"""Keras-style models: ``Sequential`` and ``Model`` (functional or subclassed), with compile / fit /
+evaluate / predict / summary.
 
-``from d2lrnn import models`` then ``models.Sequential([...])``. The losses and metrics that
+``from d2lrnn import models`` then ``models.Sequential([...])`` or ``models.Model(inputs, outputs)``. The losses and metrics that
 ``compile`` accepts by name live in ``models.losses`` and ``models.metrics``; the training
 machinery every model shares is ``models.trainer.TrainableModel``; ``models.load_model(path)``
 reads what ``model.save(path)`` wrote.

@@ -202,6 +202,7 @@ class IterableData:
     """Batches read from a Python iterable or generator of ``(x, y)`` / ``(x, y, sample_weight)``
     tuples (``x`` alone for predict).
 
+    ``class_weight`` turns each batch's targets into sample weights (one output only).
     With ``steps`` each epoch reads that many batches from one iterator that lives across epochs
     (a re-iterable object such as a list-like dataset is restarted when it runs out); without it,
     each epoch reads until the iterable is exhausted. A generator that runs dry ends training with
@@ -209,8 +210,9 @@ class IterableData:
     """
 
     def __init__(self, data: Any, steps: int | None, output_names: Sequence[str], single_input: bool,
-                 method: str, with_targets: bool = True) -> None:
+                 method: str, with_targets: bool = True, class_weight: dict | None = None) -> None:
         self.data, self.steps, self.method, self.with_targets = data, steps, method, with_targets
+        self.class_weight = class_weight
         self.output_names, self.single_input = list(output_names), single_input
         self._iterator: Iterator | None = None
         self.exhausted = False
@@ -258,6 +260,10 @@ class IterableData:
         if len(batch) == 3 and batch[2] is not None:
             weights = [None if w is None else as_batchable(w, "sample_weight")
                        for w in per_output(unwrap_single(batch[2], single_output), self.output_names, "sample_weight")]
+        if self.class_weight is not None:
+            if weights is not None:
+                raise ValueError("class_weight: give class_weight or sample weights in the batches, not both")
+            weights = [class_weights_to_sample_weights(y[0], self.class_weight)]
         count_samples(self.method, x=x, y=[t for t in y if t is not None] or None,
                       sample_weight=[w for w in weights or [] if w is not None] or None)
         return x, y, weights

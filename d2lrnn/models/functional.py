@@ -318,7 +318,8 @@ class Model(TrainableModel):
             entry = serialize_layer(layer)
             entry["name"] = layer.name
             entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
-                {"args": map_structure(serialize, list(node.call_args)), "kwargs": map_structure(serialize, node.call_kwargs)}
+                {"args": map_structure(serialize, list(node.call_args)),
+                 "kwargs": map_structure(serialize, node.call_kwargs)}
                 for node in self._model_nodes(layer)]
             entries.append(entry)
         return {"name": self.name, "trainable": self.trainable, "layers": entries,
@@ -458,7 +459,8 @@ def _to_input_value(x: Any, tensor: KerasTensor, device: str, model: Model, posi
         if array.dtype.kind in "OUS":
             return array
         if array.dtype.kind not in "biuf":
-            raise TypeError(f"inputs: input {position} of model '{model.name}' must hold numbers, got dtype {array.dtype}")
+            raise TypeError(f"inputs: input {position} of model '{model.name}' must hold numbers, got dtype "
+                            f"{array.dtype}")
         dtype = tensor.dtype if (array.dtype.kind == "f" and numpy.dtype(tensor.dtype).kind == "f") else None
         x = Tensor(array, dtype=dtype, device=device)
     if x.ndim != tensor.ndim or any(d is not None and d != n for d, n in zip(tensor.shape, x.shape)):

@@ -78,16 +78,22 @@ class MeanMetric:
         self.total = 0.0
         self.count = 0.0
 
-    def update(self, y_true: Any, y_pred: Any, mask: Any = None) -> None:
-        """Add one batch: ``y_pred`` an array, ``y_true`` an array; ``mask`` weights the per-sample values."""
+    def update(self, y_true: Any, y_pred: Any, mask: Any = None, sample_weight: Any = None) -> None:
+        """Add one batch: ``y_pred`` an array, ``y_true`` an array; ``mask`` (of the per-sample values'
+        shape) and ``sample_weight`` ((B,) or the values' shape) weight the values: the result is
+        sum(value * weight) / sum(weight)."""
         values = self.fn(y_true, y_pred)
-        if mask is None:
+        if mask is None and sample_weight is None:
             self.total += float(values.sum())
             self.count += values.size
-        else:
-            weights = mask.astype(values.dtype)
-            self.total += float((values * weights).sum())
-            self.count += float(weights.sum())
+            return
+        xp = backend.get_array_module(values)
+        weights = xp.ones(values.shape, dtype=values.dtype) if mask is None else mask.astype(values.dtype)
+        if sample_weight is not None:
+            sw = xp.asarray(sample_weight, dtype=values.dtype)
+            weights = weights * sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
+        self.total += float((values * weights).sum())
+        self.count += float(weights.sum())
 
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0

@@ -32,6 +32,7 @@ from .. import backend
 from ..autograd import Tensor, no_grad
 from ..layers.serialization import LAYER_CLASSES
 from . import keras_weights
+from .data_adapter import is_array
 
 MODEL_FORMAT = "d2lrnn-model"
 WEIGHTS_FORMAT = "d2lrnn-weights"
@@ -272,10 +273,10 @@ def describe_inputs(inputs: Any) -> Any:
     if isinstance(inputs, dict):
         parts = {key: describe_inputs(value) for key, value in inputs.items()}
         return None if any(p is None for p in parts.values()) else {"dict": parts}
-    if isinstance(inputs, (list, tuple)) and inputs and all(_is_array_like(x) for x in inputs):
+    if isinstance(inputs, (list, tuple)) and inputs and all(is_array(x) for x in inputs):
         parts = [describe_inputs(x) for x in inputs]
         return None if any(p is None for p in parts) else {"list": parts}
-    if _is_array_like(inputs):
+    if is_array(inputs):
         data = inputs.data if isinstance(inputs, Tensor) else inputs
         if not hasattr(data, "shape"):
             data = numpy.asarray(data)
@@ -283,10 +284,6 @@ def describe_inputs(inputs: Any) -> Any:
             return None
         return {"shape": list(data.shape), "dtype": data.dtype.str}
     return None
-
-
-def _is_array_like(value: Any) -> bool:
-    return isinstance(value, (Tensor, numpy.ndarray)) or backend.is_gpu_array(value)
 
 
 def _zeros_like_description(description: dict, batch_size: int | None) -> Any:

@@ -54,6 +54,7 @@ class OutputSpec:
     loss: losses_module.Loss | None
     weight: float = 1.0
     metrics: list = field(default_factory=list)
+    weighted_metrics: list = field(default_factory=list)
 
 
 class TrainableModel(Layer):
@@ -82,7 +83,7 @@ class TrainableModel(Layer):
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
-                metrics: Any = None) -> None:
+                metrics: Any = None, weighted_metrics: Any = None) -> None:
         """Choose how ``fit`` trains.
 
         Args:
@@ -99,15 +100,21 @@ class TrainableModel(Layer):
             metrics: a list of names ('accuracy' picks binary, categorical or sparse accuracy from
                 the shapes, as Keras does) or callables (y_true, y_pred) -> per-sample array. With
                 several outputs: a list with one entry (a metric or a list) per output, or a dict.
+                Metrics ignore sample and class weights.
+            weighted_metrics: metrics in the same forms, averaged with the sample (or class) weights:
+                sum(value * weight) / sum(weight). A name that is also in ``metrics`` is logged as
+                'weighted_<name>', as in Keras.
         """
-        arguments = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        arguments = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                     "weighted_metrics": weighted_metrics}
         optimizer = _check_optimizer(optimizer)
         names = list(self.output_names)
         loss_list = _losses_per_output(loss, names)
         weights = _loss_weights_per_output(loss_weights, names, loss_list)
         metric_lists = _metrics_per_output(metrics, names)
-        self._output_specs = [OutputSpec(name, l, w, m) for name, l, w, m in zip(names, loss_list, weights,
-                                                                                  metric_lists)]
+        weighted_lists = _metrics_per_output(weighted_metrics, names, "weighted_metrics")
+        self._output_specs = [OutputSpec(*entries) for entries in zip(names, loss_list, weights, metric_lists,
+                                                                     weighted_lists)]
         self.loss = loss_list[0] if len(names) == 1 else loss
         self._optimizer_spec = optimizer
         self._compile_args = arguments  # saved in model files when they are all names and numbers
@@ -140,7 +147,7 @@ class TrainableModel(Layer):
         targets = [None if t is None else as_structure(t, "y" if single_output else f"y[{n!r}]", True)
                    for t, n in zip(targets, names)]
         for spec, target in zip(self._output_specs, targets):
-            if target is None and (spec.loss is not None or spec.metrics):
+            if target is None and (spec.loss is not None or spec.metrics or spec.weighted_metrics):
                 raise ValueError(f"y: no targets for output '{spec.name}', which has a loss or metrics in compile")
         weights = _sample_weights(sample_weight, class_weight, targets, names)
         return ArrayData(x, targets, weights, method)
@@ -206,8 +213,10 @@ class TrainableModel(Layer):
                 raise ValueError("validation_split: only arrays can be split; give validation_data instead")
             if steps_per_epoch is not None:
                 check_positive_int(steps_per_epoch, "steps_per_epoch")
-            train: Any = IterableData(x, steps_per_epoch, self.output_names, self.single_input, "fit")
-            train.class_weight = class_weight
+            if class_weight is not None:
+                _check_class_weight(class_weight, list(self.output_names))
+            train: Any = IterableData(x, steps_per_epoch, self.output_names, self.single_input, "fit",
+                                      class_weight=class_weight)
         else:
             if x is None or y is None:
                 raise ValueError(f"{'x' if x is None else 'y'}: fit needs inputs x and targets y")
@@ -241,8 +250,10 @@ class TrainableModel(Layer):
                 callback_list.on_epoch_begin(epoch)
                 progress.on_epoch_begin(epoch)
                 tracker = EpochTracker(self)
-                batches = (train.batches(batch_size, shuffle=shuffle) if isinstance(train, ArrayData)
-                           else _weighted_batches(train.batches(), getattr(train, "class_weight", None)))
+                if isinstance(train, ArrayData):
+                    batches = train.batches(batch_size, shuffle=shuffle)
+                else:
+                    batches = train.batches()
                 for step, (xb, yb, wb) in enumerate(batches):
                     if step == steps_per_epoch:
                         break
@@ -287,17 +298,23 @@ class TrainableModel(Layer):
     def _train_step(self, x: Any, y: list, sample_weight: list | None, tracker: "EpochTracker") -> dict:
         if self.optimizer is None or self._needs_data_to_build():
             self._build_for_training(x)
-        outputs = self._output_list(self(x, training=True))
-        y, sample_weight = _on_devices_of(outputs, y), _on_devices_of(outputs, sample_weight)
-        total, per_output = self._compute_loss(y, outputs, sample_weight)
-        for penalty in self.losses:
-            total = total + penalty
+        outputs, y, sample_weight, total, per_output = self._batch_loss(x, y, sample_weight, training=True)
         self.optimizer.zero_grad()
         total.backward()
         self.optimizer.step()
         self._apply_constraints()
         tracker.update(total.item(), per_output, y, outputs, sample_weight)
         return tracker.logs()
+
+    def _batch_loss(self, x: Any, y: list, sample_weight: list | None, training: bool) -> tuple:
+        """Run the model on one batch: (outputs, y and sample_weight on the outputs' devices, the total
+        loss Tensor with every penalty of ``model.losses``, each output's loss as a float or None)."""
+        outputs = self._output_list(self(x, training=training))
+        y, sample_weight = _on_devices_of(outputs, y), _on_devices_of(outputs, sample_weight)
+        total, per_output = self._compute_loss(y, outputs, sample_weight)
+        for penalty in self.losses:
+            total = total + penalty
+        return outputs, y, sample_weight, total, per_output
 
     def _compute_loss(self, y: list, outputs: list, sample_weight: list | None) -> tuple[Any, list]:
         """The weighted sum of the outputs' losses (a Tensor) and each output's loss (float or None);
@@ -367,11 +384,7 @@ class TrainableModel(Layer):
         with no_grad():
             for step, (xb, yb, wb) in enumerate(batches):
                 callback_list.on_test_batch_begin(step)
-                outputs = self._output_list(self(xb, training=False))
-                yb, wb = _on_devices_of(outputs, yb), _on_devices_of(outputs, wb)
-                total, per_output = self._compute_loss(yb, outputs, wb)
-                for penalty in self.losses:
-                    total = total + penalty
+                outputs, yb, wb, total, per_output = self._batch_loss(xb, yb, wb, training=False)
                 tracker.update(total.item(), per_output, yb, outputs, wb)
                 callback_list.on_test_batch_end(step, tracker.logs())
         if not tracker.samples:
@@ -446,7 +459,8 @@ class EpochTracker:
         self.loss_total = 0.0
         self.output_totals = [0.0] * len(self.specs)
         self.samples = 0
-        self.metrics: list[list[metrics_module.MeanMetric]] | None = None
+        # per output: (metric, whether sample weights weigh it)
+        self.metrics: list[list[tuple[metrics_module.MeanMetric, bool]]] | None = None
 
     def update(self, loss: float, output_losses: list, y: list, outputs: list, sample_weight: list | None) -> None:
         batch = outputs[0].shape[0]
@@ -456,12 +470,11 @@ class EpochTracker:
                 self.output_totals[i] += value * batch
         self.samples += batch
         if self.metrics is None:
-            self.metrics = [[metrics_module.get(m, target, out.data, bool(getattr(spec.loss, "from_logits", False)))
-                             for m in spec.metrics] if spec.metrics else []
-                            for spec, target, out in zip(self.specs, y, outputs)]
-        for metrics, target, out in zip(self.metrics, y, outputs):
-            for m in metrics:
-                m.update(target, out.data, loss_mask(out))
+            self.metrics = [_make_metrics(spec, target, out) for spec, target, out in zip(self.specs, y, outputs)]
+        for i, (metrics, target, out) in enumerate(zip(self.metrics, y, outputs)):
+            weights = None if sample_weight is None else sample_weight[i]
+            for m, weighted in metrics:
+                m.update(target, out.data, loss_mask(out), weights if weighted else None)
 
     def logs(self) -> dict:
         samples = max(self.samples, 1)
@@ -471,7 +484,7 @@ class EpochTracker:
             prefix = f"{spec.name}_" if self.several_outputs else ""
             if self.report_output_losses and spec.loss is not None:
                 named[f"{prefix}loss"] = total / samples
-            for m in metrics:
+            for m, _ in metrics:
                 named[f"{prefix}{m.name}"] = m.result()
         # Keras 3 lists the keys of a model with several outputs alphabetically after 'loss'.
         logs.update(sorted(named.items()) if self.several_outputs else named)
@@ -479,6 +492,21 @@ class EpochTracker:
 
 
 # ----------------------------------------------------------------------- helpers
+def _make_metrics(spec: OutputSpec, target: Any, out: Tensor) -> list:
+    """Fresh (metric, weighted) pairs for one output; a weighted metric whose name an unweighted one
+    already has is called 'weighted_<name>' (Keras's rule)."""
+    from_logits = bool(getattr(spec.loss, "from_logits", False))
+    plain = [(metrics_module.get(m, target, out.data, from_logits), False) for m in spec.metrics]
+    taken = {m.name for m, _ in plain}
+    weighted = []
+    for identifier in spec.weighted_metrics:
+        metric = metrics_module.get(identifier, target, out.data, from_logits)
+        if metric.name in taken:
+            metric.name = f"weighted_{metric.name}"
+        weighted.append((metric, True))
+    return plain + weighted
+
+
 def loss_mask(out: Tensor) -> Any:
     """The output's mask when it marks one entry per loss value (a sequence output), else None."""
     mask = mask_of(out)
@@ -498,26 +526,10 @@ def _flatten_outputs(outputs: Any) -> list:
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-def _weighted_batches(batches: Any, class_weight: dict | None) -> Any:
-    """Batches of an iterable, with class weights turned into sample weights when given."""
-    for x, y, weights in batches:
-        if class_weight is not None:
-            if len(y) > 1:
-                raise ValueError("class_weight: only models with a single output take class weights")
-            if weights is not None:
-                raise ValueError("class_weight: give class_weight or sample weights, not both")
-            weights = [class_weights_to_sample_weights(y[0], class_weight)]
-        yield x, y, weights
-
-
 def _sample_weights(sample_weight: Any, class_weight: Any, targets: list, names: list[str]) -> list | None:
     """Sample weights per output (None when there are none), from sample_weight or class_weight."""
     if class_weight is not None:
-        if not isinstance(class_weight, dict):
-            raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got {class_weight!r}")
-        if len(names) > 1:
-            raise ValueError(f"class_weight: only models with a single output take class weights; this one has "
-                             f"{names}. Give sample_weight per output instead")
+        _check_class_weight(class_weight, names)
         if sample_weight is not None:
             raise ValueError("class_weight: give class_weight or sample_weight, not both")
         return [class_weights_to_sample_weights(targets[0], class_weight)]
@@ -534,6 +546,14 @@ def _sample_weights(sample_weight: Any, class_weight: Any, targets: list, names:
             raise ValueError(f"sample_weight: expected numbers, got an array of dtype {array.dtype}")
         result.append(array.astype(numpy.float32) if isinstance(array, numpy.ndarray) else array)
     return result
+
+
+def _check_class_weight(class_weight: Any, names: list[str]) -> None:
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight: expected a dict {{class index: weight}}, got {class_weight!r}")
+    if len(names) > 1:
+        raise ValueError(f"class_weight: only models with a single output take class weights; this one has "
+                         f"{names}. Give sample_weight per output instead")
 
 
 def _check_optimizer(optimizer: Any) -> Any:
@@ -598,27 +618,32 @@ def _loss_weights_per_output(loss_weights: Any, names: list[str], loss_list: lis
     return [float(v) for v in values]
 
 
-def _metrics_per_output(metrics: Any, names: list[str]) -> list[list]:
-    """A list of metric identifiers per output from compile's ``metrics``."""
+def _metrics_per_output(metrics: Any, names: list[str], argument: str = "metrics") -> list[list]:
+    """A list of metric identifiers per output from compile's ``metrics`` (or ``weighted_metrics``)."""
     if metrics is None:
         return [[] for _ in names]
     if isinstance(metrics, dict):
         unknown = [key for key in metrics if key not in names]
         if unknown:
-            raise ValueError(f"metrics: unknown output names {unknown}; the model's outputs are {names}")
+            raise ValueError(f"{argument}: unknown output names {unknown}; the model's outputs are {names}")
         lists = [_as_metric_list(metrics.get(name), name) for name in names]
     elif not isinstance(metrics, (list, tuple)):
-        raise ValueError(f"metrics: expected a list such as ['accuracy'], got {metrics!r}")
+        raise ValueError(f"{argument}: expected a list such as ['accuracy'], got {metrics!r}")
     elif len(names) == 1:
         lists = [list(metrics)]
     else:
         if len(metrics) != len(names):
-            raise ValueError(f"metrics: with several outputs give one entry (a metric or a list) per output "
+            raise ValueError(f"{argument}: with several outputs give one entry (a metric or a list) per output "
                              f"{names}, or a dict by output name; got a list of {len(metrics)}")
         lists = [_as_metric_list(entry, name) for entry, name in zip(metrics, names)]
     for metric_list in lists:
         for m in metric_list:
-            metrics_module.check_identifier(m)
+            try:
+                metrics_module.check_identifier(m)
+            except (ValueError, TypeError) as error:
+                if argument == "metrics":
+                    raise
+                raise type(error)(str(error).replace("metrics:", f"{argument}:", 1)) from None
     return lists
 
 

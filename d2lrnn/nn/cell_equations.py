@@ -1,7 +1,9 @@
 """The update equations of the three recurrent cells, written once.
 
-The book's scratch classes, the generic Keras-style cells and the reference loops in the
-tests all call these functions, so each equation exists in exactly one place. Every
+The generic Keras-style cells, the PyTorch-style ``nn`` cells and the reference loops in
+the tests call these functions. (The book's scratch classes write the same equations out
+inline, line for line as the book prints them: they are the code students read, and the
+tests tie them to these functions' numbers.) Every
 argument is a Tensor of shape (batch, hidden) holding *pre-activations* where the name
 ends in ``_pre``; the callers compute those with their own weight layout (separate
 matrices per gate in the book, packed gates in Keras and PyTorch).

@@ -45,3 +45,41 @@ class Linear(Module):
     def __repr__(self) -> str:
         return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None})")
+
+
+class LazyLinear(Linear):
+    """A ``Linear`` whose ``in_features`` is read from its first input, as PyTorch's ``nn.LazyLinear``.
+
+    Until the first call it has no parameters; the first call creates ``weight``
+    (out_features, in_features) and ``bias`` with ``Linear``'s initialisation, on the
+    input's device and in its dtype. Build the optimizer after that call (the book calls
+    ``model.predict`` once before training, which does it).
+    """
+
+    def __init__(self, out_features: int, bias: bool = True) -> None:
+        self.in_features = None
+        self.out_features = check_positive_int(out_features, "out_features")
+        self.use_bias = bool(bias)
+        self.weight = None
+        self.bias = None
+
+    def forward(self, x: Any) -> Tensor:
+        """(..., in_features) -> (..., out_features); the first call fixes in_features."""
+        if self.weight is None:
+            if not isinstance(x, Tensor):
+                x = Tensor(x)
+            if x.ndim == 0:
+                raise ValueError("LazyLinear: input must have shape (..., in_features), got a 0-d tensor")
+            self.in_features = x.shape[-1]
+            bound = 1.0 / math.sqrt(self.in_features)
+            self.weight = init.uniform_(Parameter(zeros(self.out_features, self.in_features, dtype=x.dtype,
+                                                        device=x.device)), -bound, bound)
+            if self.use_bias:
+                self.bias = init.uniform_(Parameter(zeros(self.out_features, dtype=x.dtype, device=x.device)),
+                                          -bound, bound)
+        return super().forward(x)
+
+    def __repr__(self) -> str:
+        if self.weight is None:
+            return f"LazyLinear(in_features=0, out_features={self.out_features}, bias={self.use_bias})"
+        return super().__repr__()

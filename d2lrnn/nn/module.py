@@ -97,14 +97,39 @@ class Module:
         """Switch to evaluation mode (dropout off)."""
         return self.train(False)
 
-    def to(self, device: str) -> "Module":
-        """Move every parameter (and its gradient) to ``device`` in place; returns self."""
-        backend.check_device(device)
+    def to(self, device: Any = None, dtype: Any = None) -> "Module":
+        """Move every parameter (and its gradient) to ``device`` and/or convert it to a float ``dtype``.
+
+        ``to('gpu')``, ``to(d2l.float64)`` and ``to('cpu', d2l.float32)`` all work, in place;
+        returns self.
+        """
+        if device is not None and not isinstance(device, str):  # to(dtype), as in PyTorch
+            device, dtype = None, device if dtype is None else dtype
+        if device is not None:
+            backend.check_device(device)
+        if dtype is not None:
+            dtype = numpy.dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"Module.to: dtype must be a floating-point type, got {dtype}")
         for p in self.parameters():
-            p.data = backend.to_device(p.data, device)
-            if p.grad is not None:
-                p.grad = backend.to_device(p.grad, device)
+            for attr in ("data", "grad"):
+                array = getattr(p, attr)
+                if array is None:
+                    continue
+                if device is not None:
+                    array = backend.to_device(array, device)
+                if dtype is not None:
+                    array = array.astype(dtype, copy=False)
+                setattr(p, attr, array)
         return self
+
+    def double(self) -> "Module":
+        """Convert every parameter to float64 in place; returns self."""
+        return self.to(dtype=numpy.float64)
+
+    def float(self) -> "Module":
+        """Convert every parameter to float32 in place; returns self."""
+        return self.to(dtype=numpy.float32)
 
     def num_parameters(self) -> int:
         return sum(p.size for p in self.parameters())
@@ -135,11 +160,15 @@ class Module:
             p.data = xp.array(array, dtype=p.dtype)  # a copy: never share memory with the source
 
     def save(self, path: str) -> None:
-        """Write the parameters to a NumPy ``.npz`` file."""
-        numpy.savez(path, **self.state_dict())
+        """Write the parameters to ``path`` exactly as given, in NumPy's ``.npz`` format.
+
+        (``numpy.savez`` alone would append '.npz' to a path without it, and ``load(path)`` would miss it.)
+        """
+        with open(path, "wb") as f:
+            numpy.savez(f, **self.state_dict())
 
     def load(self, path: str) -> None:
-        """Read parameters written by ``save``."""
+        """Read parameters written by ``save`` from ``path``."""
         with numpy.load(path) as f:
             self.load_state_dict({k: f[k] for k in f.files})
 

@@ -10,6 +10,11 @@ with x (T, B, input_size) (B first if ``batch_first``; an unbatched (T, input_si
 too), output (T, B, num_directions * H) and h_n, c_n (num_layers * num_directions, B, H).
 Missing initial states are zeros.
 
+x may also be a ``PackedSequence`` (``nn.utils.rnn``): a batch of sequences of different
+lengths. The output is then packed the same way, and h_n, c_n hold each sequence's state
+after its own last step (the backward direction starts at that last step), in the caller's
+batch order. The packed batch runs on the same fused kernels, with their length mask.
+
 The parameters have PyTorch's names, shapes, gate order and initialisation U(-1/sqrt(H),
 1/sqrt(H)): ``weight_ih_l{k}`` (G*H, input of layer k), ``weight_hh_l{k}`` (G*H, H),
 ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), and the same with ``_reverse`` for the backward
@@ -30,6 +35,7 @@ from ..checks import check_positive_int
 from ..kernels import gru_sequence, layouts, lstm_sequence, rnn_sequence
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, batch_permutation, packed_rows, padded_sorted
 
 
 class RNNBase(Module):
@@ -75,8 +81,11 @@ class RNNBase(Module):
         weights = [getattr(self, name) for name in self._parameter_names(layer, direction)]
         return weights if self.bias else weights + [None, None]
 
-    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
-        """Run one layer in one direction: returns (output (T, B, H), *final states (B, H))."""
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool, lengths: Any = None) -> tuple:
+        """Run one layer in one direction: returns (output (T, B, H), *final states (B, H)).
+
+        ``lengths`` (B,) marks right-padded sequences: their states stop at their own last step.
+        """
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     def _check_input(self, x: Any) -> Tensor:
@@ -124,6 +133,8 @@ class RNNBase(Module):
 
     def forward(self, x: Any, hx: Any = None) -> tuple:
         """Run every layer and direction over the sequence; see the module docstring for shapes."""
+        if isinstance(x, PackedSequence):
+            return self._forward_packed(x, hx)
         x = self._check_input(x)
         batched = x.ndim == 3
         if not batched:
@@ -131,7 +142,38 @@ class RNNBase(Module):
         elif self.batch_first:
             x = x.transpose(1, 0, 2)
         initial = self._initial_states(hx, x.shape[1], batched, x)
+        output, states = self._run_layers(x, initial)
+        if not batched:
+            output = output.reshape(output.shape[0], output.shape[2])
+            states = [s.reshape(s.shape[0], s.shape[2]) for s in states]
+        elif self.batch_first:
+            output = output.transpose(1, 0, 2)
+        return self._result(output, states)
 
+    def _forward_packed(self, sequence: PackedSequence, hx: Any) -> tuple:
+        """A packed batch: unpacked to the sorted, right-padded form the kernels take, run, packed again."""
+        name = type(self).__name__
+        data = sequence.data
+        if not isinstance(data, Tensor) or data.ndim != 2:
+            shape = data.shape if isinstance(data, Tensor) else type(data).__name__
+            raise ValueError(f"{name}: a PackedSequence's data must have shape (sum of lengths, {self.input_size}), "
+                             f"got {shape}")
+        self._check_input(data.reshape(1, *data.shape))  # features and dtype
+        x, lengths = padded_sorted(sequence)
+        initial = self._initial_states(hx, x.shape[1], True, x)
+        sorted_order = batch_permutation(sequence.sorted_indices, x)
+        if sorted_order is not None:  # hx comes in the caller's order, the kernels run sorted
+            initial = [s[:, sorted_order] for s in initial]
+        output, states = self._run_layers(x, initial, lengths)
+        packed = PackedSequence(output[packed_rows(sequence, x)], sequence.batch_sizes, sequence.sorted_indices,
+                                sequence.unsorted_indices)
+        original_order = batch_permutation(sequence.unsorted_indices, x)
+        if original_order is not None:
+            states = [s[:, original_order] for s in states]
+        return self._result(packed, states)
+
+    def _run_layers(self, x: Tensor, initial: list, lengths: Any = None) -> tuple[Tensor, list]:
+        """Every layer and direction over time-major x (T, B, D): (output (T, B, dirs * H), final states)."""
         finals: list[list] = [[] for _ in range(self.state_count)]
         layer_input = x
         for layer in range(self.num_layers):
@@ -139,21 +181,17 @@ class RNNBase(Module):
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
                 output, *states = self._run_kernel(layer_input, [s[k] for s in initial],
-                                                   self._layer_weights(layer, direction), reverse=direction == 1)
+                                                   self._layer_weights(layer, direction), reverse=direction == 1,
+                                                   lengths=lengths)
                 outputs.append(output)
                 for final, state in zip(finals, states):
                     final.append(state)
             layer_input = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)
             if layer < self.num_layers - 1:
                 layer_input = functional.dropout(layer_input, self.dropout, self.training)
+        return layer_input, [stack(final, axis=0) for final in finals]
 
-        output = layer_input
-        states = [stack(final, axis=0) for final in finals]
-        if not batched:
-            output = output.reshape(output.shape[0], output.shape[2])
-            states = [s.reshape(s.shape[0], s.shape[2]) for s in states]
-        elif self.batch_first:
-            output = output.transpose(1, 0, 2)
+    def _result(self, output: Any, states: list) -> tuple:
         return (output, states[0]) if self.state_count == 1 else (output, tuple(states))
 
     def __repr__(self) -> str:
@@ -178,8 +216,8 @@ class RNN(RNNBase):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device, dtype)
 
-    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
-        return rnn_sequence(x, *states, *layouts.rnn_from_torch(*weights), reverse=reverse,
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool, lengths: Any = None) -> tuple:
+        return rnn_sequence(x, *states, *layouts.rnn_from_torch(*weights), reverse=reverse, lengths=lengths,
                             activation=self.nonlinearity)
 
     def _repr_defaults(self) -> list:
@@ -192,8 +230,8 @@ class LSTM(RNNBase):
     gates = 4
     state_count = 2
 
-    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
-        return lstm_sequence(x, *states, *layouts.lstm_from_torch(*weights), reverse=reverse)
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool, lengths: Any = None) -> tuple:
+        return lstm_sequence(x, *states, *layouts.lstm_from_torch(*weights), reverse=reverse, lengths=lengths)
 
 
 class GRU(RNNBase):
@@ -201,8 +239,8 @@ class GRU(RNNBase):
 
     gates = 3
 
-    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool) -> tuple:
-        return gru_sequence(x, *states, *layouts.gru_from_torch(*weights), reverse=reverse)
+    def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool, lengths: Any = None) -> tuple:
+        return gru_sequence(x, *states, *layouts.gru_from_torch(*weights), reverse=reverse, lengths=lengths)
 
 
 __all__ = ["RNN", "LSTM", "GRU"]

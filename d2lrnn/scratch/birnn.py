@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..autograd import concat
+from ..autograd.functional import cat
 from ..training import Module
 from .rnn import RNNScratch, check_sizes, time_steps
 
@@ -65,6 +65,6 @@ class BiRNNScratch(Module):
             raise ValueError(f"BiRNNScratch: Hs must be the pair (f_H, b_H), got {type(Hs).__name__}")
         f_H, b_H = Hs
         f_outputs, f_H = self.f_rnn(steps, f_H)
-        b_outputs, b_H = self.b_rnn(steps[::-1], b_H)
-        outputs = [concat((f, b), axis=-1) for f, b in zip(f_outputs, b_outputs[::-1])]
+        b_outputs, b_H = self.b_rnn(list(reversed(steps)), b_H)
+        outputs = [cat((f, b), -1) for f, b in zip(f_outputs, reversed(b_outputs))]
         return outputs, (f_H, b_H)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor, randn, zeros
+from ..autograd.functional import matmul, sigmoid, tanh
 from ..nn import Parameter
-from ..nn.cell_equations import gru_blend, gru_gates
 from ..training import Module
 from .rnn import check_sizes, initial_state, time_steps
 
@@ -56,9 +56,9 @@ class GRUScratch(Module):
         H = initial_state(H, steps[0], self.num_hiddens, "GRUScratch")
         outputs = []
         for X in steps:
-            Z, R = gru_gates(z_pre=X @ self.W_xz + H @ self.W_hz + self.b_z,
-                             r_pre=X @ self.W_xr + H @ self.W_hr + self.b_r)
-            H_tilde = (X @ self.W_xh + (R * H) @ self.W_hh + self.b_h).tanh()
-            H = gru_blend(Z, H, H_tilde)
+            Z = sigmoid(matmul(X, self.W_xz) + matmul(H, self.W_hz) + self.b_z)
+            R = sigmoid(matmul(X, self.W_xr) + matmul(H, self.W_hr) + self.b_r)
+            H_tilde = tanh(matmul(X, self.W_xh) + matmul(R * H, self.W_hh) + self.b_h)
+            H = Z * H + (1 - Z) * H_tilde
             outputs.append(H)
         return outputs, H

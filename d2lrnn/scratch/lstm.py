@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Tensor, randn, zeros
+from ..autograd.functional import matmul, sigmoid, tanh
 from ..nn import Parameter
-from ..nn.cell_equations import lstm_update
 from ..training import Module
 from .rnn import check_sizes, initial_state, time_steps
 
@@ -60,10 +60,11 @@ class LSTMScratch(Module):
         C = initial_state(H_C[1], steps[0], self.num_hiddens, "LSTMScratch")
         outputs = []
         for X in steps:
-            H, C = lstm_update(i_pre=X @ self.W_xi + H @ self.W_hi + self.b_i,
-                               f_pre=X @ self.W_xf + H @ self.W_hf + self.b_f,
-                               g_pre=X @ self.W_xc + H @ self.W_hc + self.b_c,
-                               o_pre=X @ self.W_xo + H @ self.W_ho + self.b_o,
-                               c_prev=C)
+            I = sigmoid(matmul(X, self.W_xi) + matmul(H, self.W_hi) + self.b_i)
+            F = sigmoid(matmul(X, self.W_xf) + matmul(H, self.W_hf) + self.b_f)
+            O = sigmoid(matmul(X, self.W_xo) + matmul(H, self.W_ho) + self.b_o)
+            C_tilde = tanh(matmul(X, self.W_xc) + matmul(H, self.W_hc) + self.b_c)
+            C = F * C + I * C_tilde
+            H = O * tanh(C)
             outputs.append(H)
         return outputs, (H, C)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..autograd import Tensor, randn, zeros
+from ..autograd.functional import matmul, tanh
 from ..checks import is_int_at_least
 from ..nn import Parameter
-from ..nn.cell_equations import rnn_update
 from ..training import Module
 
 
@@ -98,6 +98,6 @@ class RNNScratch(Module):
         H = initial_state(state, steps[0], self.num_hiddens, "RNNScratch")
         outputs = []
         for X in steps:
-            H = rnn_update(X @ self.W_xh + H @ self.W_hh + self.b_h)
+            H = tanh(matmul(X, self.W_xh) + matmul(H, self.W_hh) + self.b_h)
             outputs.append(H)
         return outputs, H

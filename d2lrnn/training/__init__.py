@@ -8,5 +8,7 @@ from .classifier import Classifier
 from .module import HyperParameters, Module
 from .progress_board import ProgressBoard
 from .trainer import Trainer
+from .utils import Timer, add_to_class, check_len, check_shape
 
-__all__ = ["HyperParameters", "Module", "Classifier", "Trainer", "DataModule", "ProgressBoard"]
+__all__ = ["HyperParameters", "Module", "Classifier", "Trainer", "DataModule", "ProgressBoard", "add_to_class",
+           "check_len", "check_shape", "Timer"]
