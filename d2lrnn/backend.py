@@ -10,6 +10,7 @@ called or the environment variable ``D2LRNN_DEVICE=gpu`` is set.
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 import random as _random
 from types import ModuleType
@@ -69,7 +70,12 @@ def default_device() -> str:
     """The device new tensors go to: set_default_device(), else $D2LRNN_DEVICE, else 'cpu'."""
     if _default_device is not None:
         return _default_device
-    return _checked_device(os.environ.get(ENV_DEVICE, "cpu").strip().lower() or "cpu")
+    name = os.environ.get(ENV_DEVICE, "cpu").strip().lower() or "cpu"
+    try:
+        return _checked_device(name)
+    except ValueError:
+        raise ValueError(f"{ENV_DEVICE}: the environment variable must be 'cpu' or 'gpu', got "
+                         f"{os.environ.get(ENV_DEVICE)!r}") from None
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,7 +131,12 @@ def to_numpy(array: Any) -> numpy.ndarray:
 
 
 def seed(n: int) -> None:
-    """Seed Python's, NumPy's and (when present) CuPy's random generators with ``n``."""
+    """Seed Python's, NumPy's and (when present) CuPy's random generators with ``n`` (0 <= n < 2**32)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"seed: expected an int, got {n!r}")
+    if not 0 <= n < 2**32:
+        raise ValueError(f"seed: expected an int in [0, 2**32), got {n}")
+    n = int(n)
     _random.seed(n)
     numpy.random.seed(n)
     if is_gpu_available():

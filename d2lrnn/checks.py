@@ -5,6 +5,7 @@ and returns the value as a plain Python int.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -30,3 +31,31 @@ def check_positive_int(value: Any, argument: str, expected: str = "a positive in
 def check_non_negative_int(value: Any, argument: str) -> int:
     """Return ``value`` as an int if it is an integer >= 0, else raise a ValueError."""
     return _check_int_at_least(value, argument, 0, "a non-negative int")
+
+
+def check_number(value: Any, argument: str, low: float | None = None, high: float | None = None, *,
+                 low_open: bool = False, high_open: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number (Python or NumPy, never a bool) within
+    [low, high] (open ends with ``low_open`` / ``high_open``), else raise a ValueError
+    '<argument>: expected a finite number >= low ..., got <value>'."""
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        bounds = []
+        if low is not None:
+            bounds.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            bounds.append(f"{'<' if high_open else '<='} {high:g}")
+        expected = "a finite number" + (" " + " and ".join(bounds) if bounds else "")
+        raise ValueError(f"{argument}: expected {expected}, got {value!r}")
+    return float(value)
+
+
+def check_choice(value: Any, argument: str, choices: tuple) -> Any:
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{argument}: expected one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return value

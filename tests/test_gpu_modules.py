@@ -108,13 +108,7 @@ def gpu(request, monkeypatch):
     backend._checked_device.cache_clear()
 
 
-# Keras-style recurrent layers hold their weights in their cells and look for a device in their own.
-KNOWN_DEVICE_BUG = {"layers.SimpleRNN", "layers.LSTM return_state", "layers.GRU go_backwards",
-                    "layers.LSTM generic loop", "layers.Bidirectional(LSTM)"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=TypeError))
-                                  if n in KNOWN_DEVICE_BUG else n for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_module_on_gpu_matches_cpu(name, gpu):
     build, make_input = CASES[name]
     d2l.seed(0)

@@ -139,9 +139,12 @@ def test_embedding_mask_zero():
     np.testing.assert_array_equal(out.numpy()[0, 2], emb.get_weights()[0][0])  # row 0 is still looked up
 
 
-def test_embedding_float_ids_are_truncated():
+def test_embedding_float_ids_must_be_whole_numbers():
+    # Keras truncates 3.7 to 3 silently; d2lrnn casts whole-number floats and refuses fractions.
     emb = layers.Embedding(5, 2)
-    np.testing.assert_array_equal(emb(np.array([[1.0, 3.7]])).numpy(), emb.get_weights()[0][[1, 3]][None])
+    np.testing.assert_array_equal(emb(np.array([[1.0, 3.0]])).numpy(), emb.get_weights()[0][[1, 3]][None])
+    with pytest.raises(TypeError, match="whole numbers"):
+        emb(np.array([[1.0, 3.7]]))
 
 
 def test_embedding_errors():

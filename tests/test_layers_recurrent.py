@@ -85,7 +85,9 @@ def reference(kind, x, weights, mask=None, go_backwards=False, zero_output_for_m
     U = weights[1].shape[0]
     states = [np.array(s, dtype=np.float64) for s in initial] if initial is not None else \
         [np.zeros((B, U)) for _ in range(2 if kind == "lstm" else 1)]
-    previous = states[0]
+    # The TF/torch backends' rule (spec 2.4): the previously emitted output, zeros before the first one
+    # (JAX/NumPy would repeat h0 at leading masked steps; d2lrnn follows the torch backend).
+    previous = np.zeros((B, U))
     outputs = []
     for t in (range(T - 1, -1, -1) if go_backwards else range(T)):
         y, new = reference_step(kind, x[:, t].astype(np.float64), states, *weights)
@@ -216,13 +218,14 @@ def test_zero_output_for_mask_zeroes_masked_steps_even_the_last(use_fused, rng):
     np.testing.assert_array_equal(last.numpy()[1], [0.0, 0.0])
 
 
-def test_leading_masked_steps_repeat_the_initial_state(rng):
+def test_leading_masked_steps_output_zeros_not_the_initial_state(rng):
+    # Keras's TF/torch backends (spec 2.4): zeros before the first unmasked step, even with an initial_state.
     x = rng.normal(size=(1, 3, 2))
     h0 = rng.normal(size=(1, 2))
     mask = np.array([[0, 1, 1]], dtype=bool)
     out = built("gru", x=x, weights=random_weights("gru", 2, 2, rng), return_sequences=True,
                 dtype="float64")(x, initial_state=[h0], mask=mask)
-    np.testing.assert_allclose(out.numpy()[0, 0], h0[0], atol=0)
+    np.testing.assert_array_equal(out.numpy()[0, 0], [0.0, 0.0])
 
 
 @pytest.mark.parametrize("use_fused", PATHS)

@@ -445,3 +445,17 @@ def test_a_cell_called_on_symbolic_step_and_states_is_recorded(rng):
     got_output, got_c = model(data)
     np.testing.assert_allclose(got_output.numpy(), want_output.numpy(), rtol=1e-6)
     np.testing.assert_allclose(got_c.numpy(), want_c.numpy(), rtol=1e-6)
+
+
+def test_summary_draws_connections_unless_the_graph_is_a_chain():
+    def text(model):
+        lines = []
+        model.summary(print_fn=lines.append)
+        return "\n".join(lines)
+
+    x = layers.Input((None, 2))
+    _, h, c = layers.LSTM(3, return_state=True)(x)
+    assert "Connected to" not in text(models.Model(x, [h, c]))              # one node per depth
+    assert "Connected to" in text(models.Model(x, [layers.Dense(1)(h), layers.Dense(1)(c)]))
+    inputs = layers.Input((3,))
+    assert "Connected to" not in text(models.Model(inputs, layers.Dense(2)(layers.Dense(4)(inputs))))

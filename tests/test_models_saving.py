@@ -93,13 +93,32 @@ def test_subclassed_model_with_get_config_round_trip(rng, tmp_path):
                                                                                    return_dict=True)
 
 
-def test_a_subclass_without_a_usable_get_config_fails_clearly_on_load(rng, tmp_path):
+def test_a_subclass_without_get_config_gets_kerass_automatic_config(rng, tmp_path):
     class NeedsUnits(models.TrainableModel):
         output_names = ["out"]
 
         def __init__(self, units, **kwargs):
             super().__init__(**kwargs)
             self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = NeedsUnits(2)
+    x = np.ones((1, 3), "float32")
+    model(x)
+    model.save(str(tmp_path / "m.keras"))
+    loaded = models.load_model(str(tmp_path / "m.keras"), custom_objects={"NeedsUnits": NeedsUnits})
+    np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy())
+
+
+def test_a_subclass_without_a_usable_get_config_fails_clearly_on_load(rng, tmp_path):
+    class NeedsUnits(models.TrainableModel):
+        output_names = ["out"]
+
+        def __init__(self, *units, **kwargs):  # variadic: no automatic config, as in Keras 3
+            super().__init__(**kwargs)
+            self.dense = layers.Dense(*units)
 
         def call(self, inputs):
             return self.dense(inputs)

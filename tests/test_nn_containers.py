@@ -110,7 +110,7 @@ def test_clip_grad_value_and_norm():
     assert norm == pytest.approx(np.sqrt(1 + 0.25 + 0.01 + 1 + 1))
     assert np.sqrt(sum((p.grad ** 2).sum() for p in params)) == pytest.approx(1.0)
     assert nn.clip_grad_norm is nn.clip_grad_norm_  # the old name still works
-    with pytest.raises(ValueError, match="clip_grad_value_: clip_value must be a positive number, got -1"):
+    with pytest.raises(ValueError, match="clip_grad_value_: clip_value: expected a finite number > 0, got -1"):
         nn.utils.clip_grad_value_(params, -1)
 
 

@@ -164,8 +164,8 @@ def test_predict_samples_reproducibly_and_greedy_is_the_default():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"temperature": -1.0}, "temperature must be None or a finite number >= 0, got -1.0"),
-    ({"temperature": float("nan")}, "temperature must be None or a finite number >= 0"),
+    ({"temperature": -1.0}, "temperature: expected a finite number >= 0"),
+    ({"temperature": float("nan")}, "temperature: expected a finite number >= 0"),
     ({"temperature": 1.0, "top_k": 0}, "top_k: expected a positive int, got 0"),
     ({"temperature": 1.0, "seed": -2}, "seed: expected a non-negative int, got -2"),
 ])

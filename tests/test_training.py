@@ -225,11 +225,11 @@ def test_fit_again_starts_clean():
 
 
 def test_trainer_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="max_epochs must be a non-negative int, got -1"):
+    with pytest.raises(ValueError, match="max_epochs: expected a non-negative int, got -1"):
         Trainer(max_epochs=-1)
-    with pytest.raises(ValueError, match="gradient_clip_val must be a number >= 0, got -0.5"):
+    with pytest.raises(ValueError, match="gradient_clip_val: expected a finite number >= 0, got -0.5"):
         Trainer(max_epochs=1, gradient_clip_val=-0.5)
-    with pytest.raises(ValueError, match="num_gpus must be a non-negative int"):
+    with pytest.raises(ValueError, match="num_gpus: expected a non-negative int"):
         Trainer(max_epochs=1, num_gpus=1.5)
     with pytest.raises(TypeError, match="model must be a d2lrnn.training.Module"):
         Trainer(max_epochs=1).fit(object(), Batches(regression_batches(1, np.random.default_rng(0))))

@@ -4,6 +4,8 @@ Each takes ``dtype`` (default float32) and ``device`` (default: ``backend.defaul
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy
@@ -13,7 +15,19 @@ from .tensor import DEFAULT_DTYPE, Tensor
 
 
 def _shape(shape: tuple) -> tuple:
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    """The shape from ``f(2, 3)`` or ``f((2, 3))``: non-negative ints (NumPy integers count)."""
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"shape: expected ints, got {shape!r}")
+        if n < 0:
+            raise ValueError(f"shape: expected sizes >= 0, got {shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def _real(value: Any, argument: str, allow_nan: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or (math.isnan(value) and not allow_nan):
+        raise TypeError(f"{argument}: expected a number, got {value!r}")
 
 
 def _xp(device: str | None) -> Any:
@@ -48,6 +62,7 @@ def ones(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, d
 def full(shape: tuple, value: float, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
     """A tensor of the given shape filled with ``value``."""
+    _real(value, "full: value", allow_nan=True)
     return Tensor(_xp(device).full(_shape((shape,)), value, dtype=dtype), requires_grad=requires_grad)
 
 
@@ -60,6 +75,10 @@ def randn(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, 
 def normal(mean: float = 0.0, std: float = 1.0, size: tuple = (), dtype: Any = DEFAULT_DTYPE,
            requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Samples from N(mean, std^2) of shape ``size``."""
+    _real(mean, "normal: mean")
+    _real(std, "normal: std")
+    if std < 0 or math.isinf(std):
+        raise ValueError(f"normal: std must be a finite number >= 0, got {std!r}")
     data = _xp(device).random.normal(mean, std, _shape((size,))).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 
@@ -73,6 +92,8 @@ def rand(*shape: int, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False, d
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            device: str | None = None) -> Tensor:
     """Evenly spaced values in [start, stop), like ``numpy.arange`` (integers stay integers)."""
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
     data = _xp(device).arange(start, stop, step) if stop is not None else _xp(device).arange(start)
     if dtype is None and data.dtype.kind == "f":
         dtype = DEFAULT_DTYPE
@@ -118,3 +139,19 @@ def as_numpy(value: Any) -> numpy.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
         return value.detach().cpu().numpy()
     return backend.to_numpy(value)
+
+
+def converted_weight(value: Any, shape: tuple, dtype: Any, what: str) -> numpy.ndarray:
+    """A new NumPy array of ``value`` in ``dtype``, checked to have ``shape``; else a ValueError
+    starting with ``what`` (e.g. "set_weights: weight 'dense/kernel'"). Loading code converts every
+    value with this first and writes afterwards, so a bad value changes nothing."""
+    try:
+        array = as_numpy(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what}: expected an array of shape {tuple(shape)}, got {type(value).__name__} "
+                         f"({error})") from None
+    if array.shape != tuple(shape):
+        raise ValueError(f"{what}: expected shape {tuple(shape)}, got an array of shape {array.shape}")
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{what}: expected numbers, got an array of dtype {array.dtype}")
+    return numpy.array(array, dtype=dtype)  # a copy: never share memory with the source

@@ -25,9 +25,14 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend
+from . import anomaly, versions
 from .tensor import Tensor
 
 _grad_enabled = True
+# Counts in-place writes through ``Tensor.data`` (see versions.py); each recorded op keeps its value.
+_write_count = 0
+# True inside ``detect_anomaly()`` (see anomaly.py).
+_anomaly = False
 
 
 @contextmanager
@@ -77,7 +82,7 @@ class Function:
     (``None`` where no gradient is needed). Inside both, ``self.xp`` is the array module.
     """
 
-    __slots__ = ("inputs", "saved", "xp", "needs_input_grad", "generation", "out_meta")
+    __slots__ = ("inputs", "saved", "xp", "needs_input_grad", "generation", "out_meta", "writes", "site")
 
     def save(self, *values: Any) -> None:
         """Keep what backward will need (prefer outputs when they make backward cheaper)."""
@@ -96,7 +101,7 @@ class Function:
         generation = 0
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._data)
                 if x.requires_grad:
                     any_needs = True
                     creator = x.creator
@@ -136,6 +141,9 @@ class Function:
             fn.inputs = inputs
             fn.needs_input_grad = tuple(needs)
             fn.generation = generation
+            fn.writes = _write_count
+        if _anomaly:
+            anomaly.check_forward(fn, inputs, outputs, record)
         return outputs
 
     def forward(self, *arrays: Any, **params: Any) -> Any:  # pragma: no cover - abstract
@@ -202,6 +210,8 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
                 f"backward through {fn.name} a second time: its graph was freed after the first "
                 "backward. Call backward(retain_graph=True) the first time if you need it twice."
             )
+        if fn.writes != _write_count:  # something was written in place since fn was recorded
+            versions.check_saved(fn, fn.writes)
         grads = pending.pop(fn)
         if fn.out_meta is not None:  # outputs that received no gradient get zeros
             grads = [
@@ -211,10 +221,12 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
         in_grads = fn.backward(*grads)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
+        if _anomaly:
+            anomaly.check_backward(fn, in_grads)
         for x, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
             if not needed or g is None:
                 continue
-            data = x.data
+            data = x._data
             fresh = False  # True when no one else can hold ``g``: a leaf may keep it as is
             if g.shape != data.shape:
                 g = unbroadcast(g, data.shape)

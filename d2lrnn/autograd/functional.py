@@ -5,6 +5,7 @@ because the stable shift by the maximum is part of its definition.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Sequence
 
 from . import ops
@@ -28,12 +29,16 @@ def _elementwise(x: Any, method: Any) -> Any:
     if isinstance(x, Tensor):
         return method(x)
     result = method(Tensor(x))
-    return result.data if hasattr(x, "dtype") else result
+    return result._data if hasattr(x, "dtype") else result
 
 
 def concat(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis: shapes (..., n_i, ...) -> (..., sum n_i, ...)."""
-    return ops.Concat.apply(*tensors, axis=_axis(axis, dim, 0))
+    axis = _axis(axis, dim, 0)
+    shapes = _check_joinable(tensors, axis, "concat", new_axis=False)
+    if len({s[:axis % len(s)] + s[axis % len(s) + 1:] for s in shapes}) > 1:
+        raise ValueError(f"concat: tensors must have the same shape except along axis {axis}, got shapes {shapes}")
+    return ops.Concat.apply(*tensors, axis=axis)
 
 
 cat = concat  # PyTorch's name
@@ -41,7 +46,11 @@ cat = concat  # PyTorch's name
 
 def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis: n tensors of shape S -> shape with n at ``axis``."""
-    return ops.Stack.apply(*tensors, axis=_axis(axis, dim, 0))
+    axis = _axis(axis, dim, 0)
+    shapes = _check_joinable(tensors, axis, "stack", new_axis=True)
+    if len(set(shapes)) > 1:
+        raise ValueError(f"stack: tensors must all have the same shape, got shapes {shapes}")
+    return ops.Stack.apply(*tensors, axis=axis)
 
 
 # PyTorch's function forms of Tensor methods, so the book's ``torch.tanh(...)`` reads ``d2l.tanh(...)``.
@@ -97,6 +106,21 @@ def argmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor
     return as_tensor(x).argmax(axis=_axis(axis, dim, None))
 
 
+def _check_joinable(tensors: Any, axis: Any, name: str, new_axis: bool) -> list:
+    """The shapes of ``tensors`` after checking there is at least one and ``axis`` fits them."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: tensors must be a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{name}: tensors is empty; give at least one tensor")
+    shapes = [tuple(getattr(x, "shape", ())) for x in tensors]
+    ndim = len(shapes[0]) + (1 if new_axis else 0)
+    if ndim == 0:
+        raise ValueError(f"{name}: 0-d tensors have no axis to join along; use stack")
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or not -ndim <= axis < max(ndim, 1):
+        raise ValueError(f"{name}: axis {axis!r} is out of range for tensors of shape {shapes[0]}")
+    return shapes
+
+
 def split(x: Tensor, sections: int | Sequence[int], axis: int = 0) -> tuple:
     """Cut ``x`` into ``sections`` equal parts (an int) or parts of the given sizes (a list)."""
     return ops.Split.apply(x, sections=sections, axis=axis)
@@ -142,11 +166,13 @@ def one_hot(indices: Any, num_classes: int = -1, dtype: Any = "float32") -> Tens
     ``num_classes=-1`` (PyTorch's default) uses the largest index + 1. Unlike PyTorch's
     int64 result, the default dtype is float32, what the models multiply it with.
     """
-    data = indices.data if isinstance(indices, Tensor) else indices
+    data = indices._data if isinstance(indices, Tensor) else indices
     xp = _xp_of(data)
     data = xp.asarray(data)
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {data.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
+        raise ValueError(f"one_hot: num_classes must be a positive integer, got {num_classes!r}")
     if num_classes == -1 and data.size:
         num_classes = int(data.max()) + 1
     if num_classes <= 0:
@@ -166,14 +192,19 @@ def _xp_of(data: Any) -> Any:
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (inverted dropout)."""
-    if not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be a number in [0, 1), got {p!r}")
     if not training or p == 0:
         return x
     return ops.DropoutMask.apply(x, p=p)
 
 
 REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_tensor(value: Any, argument: str) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{argument}: expected a Tensor (the model's output), got {type(value).__name__}")
 
 
 def check_reduction(reduction: str, name: str) -> str:
@@ -198,8 +229,11 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     Shapes: logits (N, C) or (..., C); targets (N,) or (...) integers in [0, C).
     Computed as -log_softmax(logits)[target], so large logits do not overflow.
     """
-    t = targets.data if isinstance(targets, Tensor) else targets
-    xp = _xp_of(logits.data)
+    _check_tensor(logits, "cross_entropy: logits")
+    t = targets._data if isinstance(targets, Tensor) else targets
+    if t is None:
+        raise TypeError("cross_entropy: targets must be integer class indices, got None")
+    xp = _xp_of(logits._data)
     t = xp.asarray(t)
     if t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {t.dtype}")
@@ -224,9 +258,10 @@ def mse(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     broadcast to (N, N) and compute the wrong loss. A target that is not a Tensor is
     converted to the prediction's dtype and device (a float64 array must not upcast it).
     """
-    target_shape = getattr(target, "shape", None)
-    if target_shape is not None and tuple(target_shape) != prediction.shape:
-        raise ValueError(f"mse: target must have the prediction's shape {prediction.shape}, got {tuple(target_shape)}")
+    _check_tensor(prediction, "mse: prediction")
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=prediction.dtype, device=prediction.device)
+    if target.shape != prediction.shape:
+        raise ValueError(f"mse: target must have the prediction's shape {prediction.shape} (a target of another "
+                         f"shape would broadcast), got {target.shape}")
     return _reduce((prediction - target) ** 2, reduction, "mse")

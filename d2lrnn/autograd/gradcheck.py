@@ -62,6 +62,8 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, atol: 
     (an index array, a mask) are passed to ``fn`` as constants.
     Returns True, or raises ``AssertionError`` naming the input and the worst element.
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a function of the inputs, got {type(fn).__name__} {fn!r}")
     device = next((x.device for x in inputs if isinstance(x, Tensor)), "cpu")
     xp = backend.array_module_for(device)
     arrays = [backend.to_device(x.data if isinstance(x, Tensor) else numpy.asarray(x), device) for x in inputs]

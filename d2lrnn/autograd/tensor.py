@@ -12,6 +12,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .versions import DataView
 
 DEFAULT_DTYPE = numpy.float32
 
@@ -26,7 +27,7 @@ class Tensor:
         creator: the Function that produced it (None for a leaf).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "name", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "creator", "output_index", "name", "__weakref__")
     # Make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy broadcasting over it.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -34,21 +35,35 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None,
                  name: str | None = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         device = backend.check_device(device) if device is not None else None
         xp = backend.array_module_for(device) if device is not None else backend.get_array_module(data)
         if device is None and xp is numpy and not isinstance(data, numpy.ndarray):
             xp = backend.array_module_for(backend.default_device())
-        if dtype is None and not hasattr(data, "dtype"):
-            probe = numpy.asarray(data)
-            dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
-        if device is not None and backend.device_of(data) != device:
-            data = backend.to_device(data, device)
-        self.data = xp.asarray(data, dtype=dtype)
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if data is None:
+            raise TypeError("tensor: data must be a number, a list or an array, got None")
+        try:
+            if dtype is None and not hasattr(data, "dtype"):
+                probe = numpy.asarray(data)
+                dtype = DEFAULT_DTYPE if probe.dtype.kind == "f" else probe.dtype
+            if device is not None and backend.device_of(data) != device:
+                data = backend.to_device(data, device)
+            self._data = xp.asarray(data, dtype=dtype)
+        except ValueError as error:
+            if "inhomogeneous" not in str(error) and "sequence" not in str(error):
+                raise
+            raise ValueError("tensor: data must be rectangular (every row of a nested list the same length); "
+                             f"NumPy says: {error}") from None
+        if self._data.dtype.kind in "cOVUS":
+            kind = self._data.dtype.kind
+            raise TypeError(f"tensor: data must hold real numbers (float, int or bool), got dtype {self._data.dtype}"
+                            + (" (an object array: ragged lists, None or Python objects inside)" if kind == "O" else
+                               " (complex numbers are not supported)" if kind == "c" else
+                               " (text: turn tokens into ids first, e.g. with Vocab)" if kind in "US" else ""))
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype "
-                f"{self.data.dtype}. Convert first, e.g. tensor(x, dtype='float32', requires_grad=True)."
+                f"{self._data.dtype}. Convert first, e.g. tensor(x, dtype='float32', requires_grad=True)."
             )
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -56,11 +71,27 @@ class Tensor:
         self.output_index = 0
         self.name = name
 
+    @property
+    def data(self) -> Any:
+        """The array (NumPy on the CPU, CuPy on the GPU). Writing into it in place is fine after
+        ``backward``; before it, ``backward`` raises if a recorded op saved this array."""
+        data = self._data
+        if type(data) is numpy.ndarray:
+            return data.view(DataView)
+        if isinstance(data, numpy.generic):  # an op on 0-d arrays gave a NumPy scalar: keep an array
+            self._data = data = numpy.asarray(data)
+            return data.view(DataView)
+        return data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value.view(numpy.ndarray) if isinstance(value, DataView) else value
+
     @staticmethod
     def _wrap(data: Any, requires_grad: bool) -> "Tensor":
         """Wrap an op's output array without copying or checking it (the hot path)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = None
@@ -71,30 +102,32 @@ class Tensor:
     # ----------------------------------------------------------------- properties
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
         return self.creator is None
 
     def __len__(self) -> int:
-        return len(self.data)
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor: it has no axis to count; use .item() for its value")
+        return len(self._data)
 
     def __repr__(self) -> str:
         body = numpy.array2string(self.numpy(), precision=4, separator=", ", prefix="tensor(")
@@ -110,7 +143,7 @@ class Tensor:
     # ---------------------------------------------------------------- conversion
     def numpy(self) -> numpy.ndarray:
         """The data as a NumPy array (copied from the GPU when needed)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
         """``numpy.asarray(t)`` gives the numbers (a NumPy copy of GPU data), not an array of Tensors."""
@@ -119,9 +152,9 @@ class Tensor:
 
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
@@ -137,7 +170,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A new leaf sharing the data, cut from the graph (truncated BPTT uses this)."""
-        return Tensor._wrap(self.data, False)
+        return Tensor._wrap(self._data, False)
 
     def _accumulate(self, grad: Any, fresh: bool = False) -> None:
         """Add ``grad`` into ``.grad``; keep it without a copy only if it is ``fresh`` (held nowhere else)."""
@@ -146,39 +179,41 @@ class Tensor:
         else:
             # A new array, never ``+=``: the old one may be shared (see clip_grad_norm).
             self.grad = self.grad + grad
+        if isinstance(self.grad, numpy.generic):  # 0-d: a NumPy scalar would lose ndarray methods
+            self.grad = numpy.asarray(self.grad)
 
     def zero_grad(self) -> None:
         self.grad = None
 
     def zero_(self) -> "Tensor":
         """Set every element to zero; returns self. (A fresh array: arrays saved for backward keep their values.)"""
-        self.data = self._xp.zeros_like(self.data)
+        self._data = self._xp.zeros_like(self._data)
         return self
 
     @property
     def _xp(self) -> Any:
-        return numpy if type(self.data) is numpy.ndarray else backend.get_array_module(self.data)
+        return numpy if type(self._data) is numpy.ndarray else backend.get_array_module(self._data)
 
     # Comparisons give plain boolean arrays: they are not differentiable.
     def __lt__(self, other: Any) -> Any:
-        return self.data < _data(other)
+        return self._data < _data(other)
 
     def __le__(self, other: Any) -> Any:
-        return self.data <= _data(other)
+        return self._data <= _data(other)
 
     def __gt__(self, other: Any) -> Any:
-        return self.data > _data(other)
+        return self._data > _data(other)
 
     def __ge__(self, other: Any) -> Any:
-        return self.data >= _data(other)
+        return self._data >= _data(other)
 
     __hash__ = object.__hash__
 
     # ---------------------------------------------------------------- reductions
     def argmax(self, axis: int | None = None) -> "Tensor":
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor._wrap(self._xp.asarray(self.data.argmax(axis=axis)), False)
+        return Tensor._wrap(self._xp.asarray(self._data.argmax(axis=axis)), False)
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x

@@ -9,6 +9,8 @@ defined in the class body costs.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Iterator, Sequence
 
 import numpy
@@ -35,7 +37,11 @@ class TensorMethods:
 
     def astype(self, dtype: Any) -> "Tensor":
         """A copy converted to ``dtype``; gradients flow back converted to this dtype."""
-        return ops.AsType.apply(self, dtype=numpy.dtype(dtype))
+        try:
+            dtype = numpy.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"astype: dtype must be a NumPy dtype such as 'float32', got {dtype!r}") from None
+        return ops.AsType.apply(self, dtype=dtype)
 
     def type(self, dtype: Any) -> "Tensor":
         """PyTorch's name for ``astype``: ``t.type(d2l.float32)``."""
@@ -61,14 +67,14 @@ class TensorMethods:
                 "requires_grad=True, or it was computed under no_grad())"
             )
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise ValueError(
                     f"backward(): grad can be left out only for a scalar output, got shape "
                     f"{self.shape}. Pass grad= of that shape, or reduce with .sum() first."
                 )
             grad = self._xp.ones(self.shape, dtype=self.dtype)
         else:
-            grad = grad.data if isinstance(grad, Tensor) else self._xp.asarray(grad, dtype=self.dtype)
+            grad = grad._data if isinstance(grad, Tensor) else self._xp.asarray(grad, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
         backward_pass(self, grad, retain_graph)
@@ -105,15 +111,15 @@ class TensorMethods:
         return self
 
     def __pow__(self, exponent: float) -> "Tensor":
-        if isinstance(exponent, Tensor):
-            raise TypeError("**: the exponent must be a Python number (pow by a constant)")
+        if isinstance(exponent, Tensor) or isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+            raise TypeError(f"**: the exponent must be a Python number (pow by a constant), got {exponent!r}")
         return ops.Pow.apply(self, exponent=_python_number(exponent))
 
     def __matmul__(self, other: Any) -> "Tensor":
-        return ops.MatMul.apply(self, other)
+        return ops.MatMul.apply(self, _matmul_operand(other))
 
     def __rmatmul__(self, other: Any) -> "Tensor":
-        return ops.MatMul.apply(other, self)
+        return ops.MatMul.apply(_matmul_operand(other), self)
 
     def __abs__(self) -> "Tensor":
         return ops.Abs.apply(self)
@@ -142,19 +148,30 @@ class TensorMethods:
 
     def clip(self, low: float | None = None, high: float | None = None) -> "Tensor":
         """Values limited to [low, high] (either may be None); same shape; zero gradient where clipped."""
+        for name, bound in (("low", low), ("high", high)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)
+                                      or math.isnan(bound)):
+                raise ValueError(f"clip: {name} must be a number or None, got {bound!r}")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip: low must be <= high, got low={low}, high={high}")
         return ops.Clip.apply(self, low=_python_number(low), high=_python_number(high))
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
+        _check_axis(axis, self.ndim, "sum")
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis`` (all axes if None): the reduced axes are dropped unless ``keepdims``."""
+        _check_axis(axis, self.ndim, "mean")
+        _check_not_empty(self, "mean")
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Maximum over ``axis`` (all axes if None); tied maxima share the gradient equally."""
+        _check_axis(axis, self.ndim, "max")
+        _check_not_empty(self, "max")
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     # --------------------------------------------------------------------- shape
@@ -168,6 +185,9 @@ class TensorMethods:
         """Permute the axes like ``numpy.transpose``: reversed when no axes (or None) are given."""
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
+        if axes and sorted(a % self.ndim if isinstance(a, numbers.Integral) and -self.ndim <= a < self.ndim else a
+                           for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes must be a permutation of 0..{self.ndim - 1}, got {tuple(axes)}")
         return ops.Transpose.apply(self, axes=tuple(axes) if axes else None)
 
     def permute(self, *axes: int) -> "Tensor":
@@ -176,6 +196,8 @@ class TensorMethods:
 
     def swapaxes(self, axis1: int, axis2: int) -> "Tensor":
         """Axes ``axis1`` and ``axis2`` exchanged, e.g. (B, T, D) -> (T, B, D) with ``swapaxes(0, 1)``."""
+        _check_axis(axis1, self.ndim, "swapaxes")
+        _check_axis(axis2, self.ndim, "swapaxes")
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return ops.Transpose.apply(self, axes=tuple(axes))
@@ -200,6 +222,29 @@ class TensorMethods:
     def split(self, sections: int | Sequence[int], axis: int = 0) -> tuple:
         """Pieces along ``axis``: ``sections`` equal parts (an int) or parts of the given sizes (a list)."""
         return ops.Split.apply(self, sections=sections, axis=axis)
+
+
+def _check_axis(axis: Any, ndim: int, method: str) -> None:
+    """An axis argument: None, an int in [-ndim, ndim) or a tuple of them (NumPy integers count)."""
+    for a in axis if isinstance(axis, (tuple, list)) else (axis,):
+        if a is None and not isinstance(axis, (tuple, list)):
+            continue
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{method}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{method}: axis {a} is out of range for a tensor with {ndim} axes")
+
+
+def _check_not_empty(t: Tensor, method: str) -> None:
+    if t._data.size == 0:
+        raise ValueError(f"{method}(): the tensor is empty (shape {t.shape}): there is nothing to reduce")
+
+
+def _matmul_operand(other: Any) -> Any:
+    if isinstance(other, Tensor) or getattr(other, "ndim", 0) >= 1:
+        return other
+    raise TypeError(f"@: matrix multiplication needs a Tensor or an array with at least one axis, got "
+                    f"{type(other).__name__} {other!r}; use * to scale by a number")
 
 
 def _python_number(value: Any) -> Any:

@@ -29,14 +29,17 @@ import http.client
 import os
 import shutil
 import tempfile
+import time
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 ENV_DATA_DIR = "D2LRNN_DATA"
 PACKAGED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "files")
 DEFAULT_CACHE_DIR = os.path.join("~", ".cache", "d2lrnn")
-TIMEOUT_SECONDS = 60
+TIMEOUT_SECONDS = 60  # the longest wait for any one answer of the server
+DEADLINE_SECONDS = 600  # the longest one file's whole download may take, however the bytes trickle in
 CHUNK_BYTES = 1 << 16
 
 
@@ -121,6 +124,10 @@ class DownloadError(ConnectionError):
     """No mirror of a data set could be reached."""
 
 
+class CacheDirectoryError(OSError):
+    """The cache directory cannot hold the data: a local problem, not a network one."""
+
+
 def get_cache_dir(cache_dir: str | None = None) -> str:
     """The folder that holds the data sets: ``cache_dir``, else ``$D2LRNN_DATA``, else ``~/.cache/d2lrnn``.
 
@@ -175,19 +182,38 @@ def download(name: str, cache_dir: str | None = None) -> str:
         raise ValueError(f"name: expected one of {sorted(DATA_HUB)}, got {name!r}")
     dataset = DATA_HUB[name]
     root = get_cache_dir(cache_dir)
+    if os.path.exists(root) and not os.path.isdir(root):
+        _prepare_cache_dir(root, cache_dir)  # a misconfigured cache is reported even when a packaged copy exists
     missing = {rel: checksum for rel, checksum in dataset.files.items()
                if not is_valid(os.path.join(root, rel), checksum)}
     if missing and dataset.packaged and all(
             is_valid(os.path.join(PACKAGED_DIR, rel), checksum) for rel, checksum in dataset.files.items()):
         return _result_path(dataset, PACKAGED_DIR)
     if missing:
-        os.makedirs(root, exist_ok=True)
+        _prepare_cache_dir(root, cache_dir)
         if dataset.archive is None:
             for rel, checksum in missing.items():
                 _fetch_verified(name, dataset, os.path.join(root, rel), checksum, root)
         else:
             _fetch_archive(name, dataset, missing, root)
     return _result_path(dataset, root)
+
+
+def _prepare_cache_dir(root: str, cache_dir: str | None) -> None:
+    """Create the cache directory if needed; a CacheDirectoryError if it cannot hold files."""
+    origin = (f"cache_dir={cache_dir!r}" if cache_dir is not None else
+              f"the environment variable {ENV_DATA_DIR}" if os.environ.get(ENV_DATA_DIR) else "the default cache")
+    fix = f"Set {ENV_DATA_DIR} (or pass root=/cache_dir=) to a folder you can write to."
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise CacheDirectoryError(f"cache directory {root!r} (from {origin}) is a file, not a folder. {fix}")
+    try:
+        os.makedirs(root, exist_ok=True)
+    except OSError as error:
+        raise CacheDirectoryError(f"cannot create the cache directory {root!r} (from {origin}): "
+                                  f"{error.strerror or error}. {fix}") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise CacheDirectoryError(f"the cache directory {root!r} (from {origin}) is not writable, so the data "
+                                  f"cannot be saved there. {fix}")
 
 
 def _result_path(dataset: DataSet, root: str) -> str:
@@ -233,10 +259,14 @@ def _fetch_verified(name: str, dataset: DataSet, target: str | None, checksum: C
     network_errors, checksum_errors = [], []
     for url in dataset.urls:
         try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-                return _write_atomically(response, target, checksum, origin=url, directory=root)
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            with urllib.request.urlopen(url, timeout=min(TIMEOUT_SECONDS, DEADLINE_SECONDS)) as response:
+                return _write_atomically(_DeadlineReader(response, deadline, url), target, checksum, origin=url,
+                                         directory=root)
         except ChecksumError as error:
             checksum_errors.append(error)
+        except CacheDirectoryError:
+            raise
         except (OSError, ValueError, http.client.HTTPException) as error:  # URLError is an OSError
             network_errors.append(f"  {url}: {getattr(error, 'reason', error)}")
     if checksum_errors:
@@ -249,6 +279,25 @@ def _fetch_verified(name: str, dataset: DataSet, target: str | None, checksum: C
     )
 
 
+class _DeadlineReader:
+    """A response whose reads stop with a TimeoutError once ``deadline`` (time.monotonic) has passed.
+
+    ``read1`` returns whatever bytes have arrived, so a server that trickles one byte at a time
+    cannot keep a read (and the download) going past the deadline.
+    """
+
+    def __init__(self, response: Any, deadline: float, url: str) -> None:
+        self.response, self.deadline, self.url = response, deadline, url
+
+    def read(self, size: int = CHUNK_BYTES) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"the download took longer than {DEADLINE_SECONDS} s in all "
+                               "(d2lrnn.data.download.DEADLINE_SECONDS)")
+        read1 = getattr(self.response, "read1", None)
+        return read1(size) if read1 is not None else self.response.read(size)
+
+
 def _write_atomically(source, target: str | None, checksum: Checksum | None, origin: str,
                       directory: str | None = None) -> str:
     """Copy the stream ``source`` to ``target`` through a temporary file in the same folder.
@@ -259,9 +308,13 @@ def _write_atomically(source, target: str | None, checksum: Checksum | None, ori
     """
     if target is not None:
         directory = os.path.dirname(target)
-        os.makedirs(directory, exist_ok=True)
+        _prepare_cache_dir(directory, directory)
     prefix = "." + (os.path.basename(target) if target is not None else "download") + "."
-    handle, tmp_path = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=directory)
+    try:
+        handle, tmp_path = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=directory)
+    except OSError as error:
+        raise CacheDirectoryError(f"cannot write into the cache directory {directory!r}: {error.strerror or error}. "
+                                  f"Set {ENV_DATA_DIR} to a folder you can write to.") from None
     try:
         with os.fdopen(handle, "wb") as tmp:
             shutil.copyfileobj(source, tmp, CHUNK_BYTES)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy
 
@@ -62,6 +63,14 @@ class TimeMachine(DataModule):
         windows = numpy.lib.stride_tricks.sliding_window_view(numpy.asarray(corpus, dtype=numpy.int64),
                                                               num_steps + 1)
         self.X, self.Y = Tensor(windows[:, :-1]), Tensor(windows[:, 1:])
+        num_windows = len(windows)
+        if self.num_train + self.num_val > num_windows:
+            warnings.warn(f"TimeMachine: num_train + num_val = {self.num_train + self.num_val} windows asked, but "
+                          f"the corpus has only {num_windows} windows of num_steps + 1 = {num_steps + 1} characters; "
+                          "the last split gets fewer", stacklevel=2)
+        if min(self.num_val, max(0, num_windows - self.num_train)) == 0:
+            warnings.warn(f"TimeMachine: no validation batches (num_val={self.num_val}, num_train={self.num_train}, "
+                          f"{num_windows} windows in all): training will report no validation loss", stacklevel=2)
 
     def _download(self) -> str:
         """The raw text of the novel (downloaded and checked on first use)."""

@@ -35,6 +35,11 @@ class Vocab:
                  reserved_tokens: Sequence[Hashable] = ()) -> None:
         if isinstance(min_freq, bool) or not isinstance(min_freq, (int, numpy.integer)):
             raise TypeError(f"min_freq: expected an int, got {type(min_freq).__name__} {min_freq!r}")
+        if min_freq < 0:
+            raise ValueError(f"min_freq: expected an int >= 0, got {min_freq}")
+        if not hasattr(tokens, "__len__"):
+            raise TypeError(f"tokens: expected a list of tokens (or of lists of tokens), got "
+                            f"{type(tokens).__name__} {tokens!r}")
         if isinstance(reserved_tokens, str):
             raise TypeError(f"reserved_tokens: expected a list of tokens, got the string {reserved_tokens!r}")
         if len(tokens) > 0 and isinstance(tokens[0], list):
@@ -63,6 +68,12 @@ class Vocab:
         if hasattr(indices, "numpy") and callable(indices.numpy):  # a Tensor, possibly on a GPU
             indices = indices.numpy()
         if numpy.ndim(indices) == 0:
+            if isinstance(indices, bool) or not isinstance(indices, (int, numpy.integer)) and not (
+                    isinstance(indices, numpy.ndarray) and indices.dtype.kind in "iu"):
+                raise TypeError(f"to_tokens: indices must be integers, got {indices!r}")
+            if not 0 <= int(indices) < len(self.idx_to_token):
+                raise IndexError(f"to_tokens: indices must lie in [0, {len(self.idx_to_token)}) (the vocabulary "
+                                 f"size), got {int(indices)}")
             return self.idx_to_token[int(indices)]
         return [self.to_tokens(index) for index in indices]
 

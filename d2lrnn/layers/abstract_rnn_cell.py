@@ -33,8 +33,17 @@ def flat_state_sizes(state_size: Any) -> list[int]:
 
 def zero_states(cell: Layer, batch_size: int) -> list[Tensor]:
     """One zero Tensor (batch_size, size) per state of ``cell``, in its dtype and on its device."""
-    xp = backend.array_module_for(cell._device())
-    return [Tensor(xp.zeros((batch_size, size), dtype=cell.dtype)) for size in flat_state_sizes(cell.state_size)]
+    device = cell._device()
+    return [Tensor(numpy.zeros((batch_size, size), dtype=cell.dtype), device=device)
+            for size in flat_state_sizes(cell.state_size)]
+
+
+def check_batch_size(batch_size: Any, example: str) -> None:
+    """get_initial_state takes a batch size (NumPy integers count), not the inputs (Keras 2's form)."""
+    if not is_int_at_least(batch_size, 0):
+        shown = batch_size if isinstance(batch_size, (int, float)) else type(batch_size).__name__
+        raise TypeError(f"get_initial_state: expected batch_size, an int, got {shown}. Keras 3 takes the batch "
+                        f"size (e.g. {example}), not the inputs.")
 
 
 def check_cell(cell: Any, where_used: str) -> None:
@@ -118,8 +127,5 @@ class AbstractRNNCell(Layer):
 
     def get_initial_state(self, batch_size: int) -> list[Tensor]:
         """Zeros of shape (batch_size, size) for each state."""
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-            raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {type(batch_size).__name__}. "
-                "Keras 3 takes the batch size (e.g. get_initial_state(x.shape[0])), not the inputs.")
+        check_batch_size(batch_size, "get_initial_state(x.shape[0])")
         return zero_states(self, batch_size)

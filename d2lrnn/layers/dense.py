@@ -59,6 +59,8 @@ class Dense(Layer):
         if inputs.ndim < 2 or inputs.shape[-1] != features:
             raise ValueError(f"Dense '{self.name}' was built for {features} input features, got inputs of shape "
                              f"{inputs.shape}")
+        if inputs.dtype.kind in "biu":  # Keras computes int or bool inputs in the layer's float dtype
+            inputs = inputs.astype(self.dtype)
         # One 2-D matmul over all leading axes: (N, D) @ (D, U).
         flat = inputs.reshape(-1, features) if inputs.ndim > 2 else inputs
         y = flat @ self.kernel

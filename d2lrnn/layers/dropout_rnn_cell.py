@@ -34,8 +34,11 @@ class DropoutRNNCell:
     def set_implementation(self, implementation: Any, gates: int) -> None:
         """Keras's hidden ``implementation``: 2 shares one mask among the ``gates`` gates, 1 draws
         one mask per gate (forced when recurrent_dropout > 0). Call after setting the rates."""
-        if implementation not in (1, 2):
-            raise ValueError(f"implementation: expected 1 or 2, got {implementation!r}")
+        if implementation == 0:  # Keras 2 configs may hold 0; Keras 3 runs it as implementation 2
+            implementation = 2
+        if isinstance(implementation, bool) or implementation not in (1, 2):
+            raise ValueError(f"implementation: expected 1 or 2 (0 is read as 2, as Keras does), got {implementation!r}")
+        implementation = int(implementation)
         self.implementation = 1 if self.recurrent_dropout else implementation
         self.dropout_mask_count = gates if self.implementation == 1 else 1
 

@@ -52,6 +52,10 @@ class Embedding(Layer):
         # Ids may come from the CPU (e.g. TextVectorization) while the table lives on the GPU.
         ids = backend.to_device(inputs.data, self.embeddings.device)
         if ids.dtype.kind not in "iu":
+            # Keras casts float ids to int; a fractional id would be truncated silently, so it is refused.
+            if ids.dtype.kind == "f" and ids.size and bool((ids != ids.astype("int64")).any()):
+                raise TypeError(f"Embedding '{self.name}': ids must be whole numbers (an integer dtype), got "
+                                f"fractional values of dtype {ids.dtype}")
             ids = ids.astype("int64")
         if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= self.input_dim):
             bad = int(ids.max()) if int(ids.max()) >= self.input_dim else int(ids.min())

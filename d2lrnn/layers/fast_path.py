@@ -70,8 +70,13 @@ def run(layer: Any, sequences: Tensor, states: list, mask: Any, training: bool) 
         cell.reset_dropout_mask()
         sequences = sequences * step_mask[:, None, :]
     x = sequences.transpose(1, 0, 2)  # time-major (T, B, D)
+    # Keras outputs zeros at masked steps before the first unmasked one. Going backwards over a
+    # right-padded mask, every masked step comes first: zero them all.
     outputs, final_states = cell.fused_sequence(x, states, lengths=_lengths(mask), reverse=layer.go_backwards,
-                                                zero_masked_outputs=layer.zero_output_for_mask)
+                                                zero_masked_outputs=layer.zero_output_for_mask or layer.go_backwards)
+    if mask is not None and not layer.go_backwards and not bool(mask.any(axis=1).all()):
+        # A row masked at every step: Keras outputs zeros there, the kernel would repeat h0.
+        outputs = outputs * Tensor._wrap(mask.any(axis=1)[None, :, None].astype(outputs.dtype), False)
     # The kernel keeps Y[t] at time index t; the layer's sequence is in processing order.
     if layer.go_backwards:
         last_output = outputs[0]

@@ -22,13 +22,14 @@ from typing import Any, Iterator
 import numpy
 
 from .. import backend, regularizers
-from ..autograd import Tensor, as_numpy
+from ..autograd import Tensor, converted_weight
 from ..nn import Module, Parameter
 from . import initializers
 from .call_context import call_accepts, context
 from .keras_tensor import any_keras_tensor
 from .masks import attach_mask, mask_of, mask_of_inputs, masks_per_output
 from .naming import build_scope, to_snake_case, unique_name, weight_path
+from .auto_config import auto_config, completed_auto_config
 from .serialization import LAYER_CLASSES
 from .weight import OwnWeights, Weight, float_dtype_name, get_constraint
 
@@ -53,6 +54,13 @@ class Layer(Module):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         LAYER_CLASSES[cls.__name__] = cls
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Layer":
+        # Keras 3's automatic config: remember the constructor's arguments, so that a subclass
+        # without get_config can still be copied (Bidirectional) and rebuilt (from_config).
+        instance = super().__new__(cls)
+        instance._auto_config = auto_config(cls, args, kwargs)
+        return instance
 
     def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  name: str | None = None, **kwargs: Any) -> None:
@@ -168,17 +176,18 @@ class Layer(Module):
     def set_weights(self, weights: list) -> None:
         """Copy arrays (NumPy, Tensor or torch) into ``weights``, in the same order and shapes."""
         own = self.weights
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"set_weights: expected a list of arrays (as get_weights returns), got "
+                            f"{type(weights).__name__}")
         if len(weights) != len(own):
             hint = "" if self.built else " It is not built yet: call it on an input first."
             raise ValueError(f"set_weights: layer '{self.name}' has {len(own)} weights "
                              f"{[w.path for w in own]}, got a list of {len(weights)} arrays.{hint}")
-        arrays = [as_numpy(value) for value in weights]
+        # Everything is converted and checked before the first weight changes.
+        arrays = [converted_weight(value, w.shape, w.dtype, f"set_weights: weight '{w.path}' of layer '{self.name}'")
+                  for w, value in zip(own, weights)]
         for w, array in zip(own, arrays):
-            if array.shape != w.shape:
-                raise ValueError(f"set_weights: weight '{w.path}' of layer '{self.name}' has shape {w.shape}, "
-                                 f"got an array of shape {array.shape}")
-        for w, array in zip(own, arrays):
-            w.data = backend.get_array_module(w.data).asarray(array, dtype=w.dtype)
+            w.data = backend.to_device(array, w.device)
 
     def count_params(self) -> int:
         """The number of scalars in ``weights`` (the layer must be built)."""
@@ -286,8 +295,15 @@ class Layer(Module):
 
     # ------------------------------------------------------------------- config
     def get_config(self) -> dict:
-        """The constructor arguments that rebuild this layer (without its weights)."""
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The constructor arguments that rebuild this layer (without its weights).
+
+        A subclass that does not define ``get_config`` gets, as in Keras 3, the arguments its
+        constructor was called with (JSON-like values only are expected).
+        """
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if type(self).get_config is Layer.get_config and getattr(self, "_auto_config", None) is not None:
+            return completed_auto_config(type(self), config, self._auto_config)
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
@@ -320,9 +336,13 @@ class Layer(Module):
         return result if include_self else result[1:]
 
     def _device(self) -> str:
-        """Where this layer's weights live (the default device before the first weight)."""
+        """Where this layer's weights live, its own or its sub-layers' (a wrapper such as LSTM or
+        Bidirectional holds none itself); the default device before the first weight."""
         own = self._own_weights.trainable + self._own_weights.non_trainable
-        return own[0].device if own else backend.default_device()
+        if own:
+            return own[0].device
+        weights = self.weights
+        return weights[0].device if weights else backend.default_device()
 
     def _call_accepts(self, parameter: str) -> bool:
         return call_accepts(type(self).call, parameter)

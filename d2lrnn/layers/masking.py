@@ -1,6 +1,8 @@
 """``Masking``: mark the time steps whose features all equal ``mask_value`` as padding."""
 from __future__ import annotations
 
+import numbers
+
 from typing import Any
 
 from ..autograd import Tensor
@@ -20,6 +22,8 @@ class Masking(Layer):
 
     def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
+            raise TypeError(f"mask_value: expected a number, got {mask_value!r}")
         self.mask_value = mask_value
 
     def call(self, inputs: Tensor) -> Tensor:

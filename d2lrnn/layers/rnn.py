@@ -19,7 +19,7 @@ from typing import Any
 
 from ..autograd import Tensor, stack, where
 from . import fast_path
-from .abstract_rnn_cell import check_cell, flat_state_sizes, zero_states
+from .abstract_rnn_cell import check_batch_size, check_cell, flat_state_sizes, zero_states
 from .call_context import call_accepts
 from .layer import Layer
 from .serialization import deserialize_layer, serialize_layer
@@ -116,10 +116,7 @@ class RNN(Layer):
 
     def get_initial_state(self, batch_size: int) -> list:
         """The cell's initial states for ``batch_size`` sequences (zeros), in state order."""
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-            raise TypeError(
-                f"get_initial_state: expected batch_size, an int, got {type(batch_size).__name__}. "
-                "Keras 3 takes the batch size (e.g. layer.get_initial_state(x.shape[0])), not the inputs.")
+        check_batch_size(batch_size, "layer.get_initial_state(x.shape[0])")
         make = getattr(self.cell, "get_initial_state", None)
         states = make(batch_size) if make is not None else zero_states(self.cell, batch_size)
         return list(states) if isinstance(states, (list, tuple)) else [states]
@@ -169,7 +166,8 @@ class RNN(Layer):
         cell_kwargs = {"training": training} if call_accepts(type(cell).call, "training") else {}
         inputs = sequences.split(steps, axis=1)  # T pieces of (B, 1, D): one graph node, not T slices
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        previous_output = _first_state(states, batch, self.output_size)
+        # Keras's rule: a masked step repeats the previous output, and zeros before the first unmasked step.
+        previous_output = None
         outputs = []
         _reset_dropout_masks(cell)
         try:
@@ -329,13 +327,6 @@ def _map_states(states: list, fn: Any, *others: list) -> list:
 
 def _map_sizes(structure: list, fn: Any) -> list:
     return [_map_sizes(s, fn) if isinstance(s, list) else fn(s) for s in structure]
-
-
-def _first_state(states: list, batch: int, output_size: int) -> Any:
-    """The output to repeat at leading masked steps: h0 (of the last cell of a stack), if it fits."""
-    last = states[-1] if isinstance(states[0], (list, tuple)) else states
-    first = _flatten_states(last)[0]
-    return first if tuple(first.shape) == (batch, output_size) else None
 
 
 def _reset_dropout_masks(cell: Any) -> None:

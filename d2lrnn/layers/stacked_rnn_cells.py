@@ -42,8 +42,13 @@ class StackedRNNCells(Layer):
         states = []
         for cell in self.cells:
             make = getattr(cell, "get_initial_state", None)
-            initial = make(batch_size) if make is not None else zero_states(cell, batch_size)
-            states.append(list(initial) if isinstance(initial, (list, tuple)) else [initial])
+            if make is not None:
+                initial = make(batch_size)
+                states.append(list(initial) if isinstance(initial, (list, tuple)) else [initial])
+            else:
+                initial = zero_states(cell, batch_size)
+                # Keras: a cell with one int state_size and no get_initial_state gets a bare tensor
+                states.append(initial[0] if _single_int_state(cell) else initial)
         return states
 
     def build(self, input_shape: tuple) -> None:
@@ -57,10 +62,13 @@ class StackedRNNCells(Layer):
         """inputs (B, D), states [[states of cell 1], ...] -> (last cell's output, new nested states)."""
         new_states = []
         for cell, cell_states in zip(self.cells, states):
-            cell_states = list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states]
+            given_a_list = isinstance(cell_states, (list, tuple))
+            cell_states = list(cell_states) if given_a_list else [cell_states]
             kwargs = {"training": training} if call_accepts(type(cell).call, "training") else {}
             inputs, updated = cell.call(inputs, cell_states, **kwargs)
-            new_states.append(list(updated) if isinstance(updated, (list, tuple)) else [updated])
+            updated = list(updated) if isinstance(updated, (list, tuple)) else [updated]
+            # Keras's rule: a state that came in bare goes out bare.
+            new_states.append(updated[0] if len(updated) == 1 and not given_a_list else updated)
         return inputs, new_states
 
     def reset_dropout_mask(self) -> None:
@@ -81,3 +89,8 @@ class StackedRNNCells(Layer):
         config = dict(config)
         cells = [deserialize_layer(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
+
+
+def _single_int_state(cell: Any) -> bool:
+    size = cell.state_size
+    return not isinstance(size, (list, tuple)) and not isinstance(size, bool)

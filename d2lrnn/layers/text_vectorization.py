@@ -212,6 +212,8 @@ def _strings(data: Any, argument: str) -> list[str]:
     """A list of Python strings from a list, tuple or array of strings (also a (B, 1) array)."""
     if isinstance(data, str):
         raise TypeError(f"{argument}: expected a list of strings, got a single string; wrap it in a list")
+    if data is None or not hasattr(data, "__iter__"):
+        raise TypeError(f"{argument}: data must be a list or array of strings, got {type(data).__name__} {data!r}")
     if isinstance(data, numpy.ndarray):
         if data.ndim == 2 and data.shape[1] == 1:
             data = data[:, 0]

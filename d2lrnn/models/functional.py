@@ -279,17 +279,21 @@ class Model(TrainableModel):
         return ", ".join(links) or "-"
 
     def _is_sequential_like(self) -> bool:
-        """Keras's test: one node per depth with at most one input, and no layer called twice."""
-        nodes = [node for node in self._graph_nodes]
+        """Keras's test (one node per depth, each with at most one input, no layer called twice), which
+        holds exactly when the nodes form a chain: one input each, and no node feeding two others."""
+        nodes = self._graph_nodes
         if any(len(node.input_tensors) > 1 for node in nodes) or len(self.inputs) > 1:
             return False
-        seen = set()
+        layers_seen, producers = set(), set()
         for node in nodes:
-            if id(node.layer) in seen:
+            if id(node.layer) in layers_seen:
                 return False
-            seen.add(id(node.layer))
-        consumed = [id(x) for node in nodes for x in node.input_tensors]
-        return len(consumed) == len(set(consumed))
+            layers_seen.add(id(node.layer))
+            for parent in node.parent_nodes:
+                if id(parent) in producers:
+                    return False
+                producers.add(id(parent))
+        return True
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

@@ -145,6 +145,10 @@ _BY_NAME: dict[str, Callable[[], Loss]] = {
 }
 
 
+# Losses of real-valued targets: classification metrics such as accuracy make no sense with them.
+REGRESSION_LOSSES = ("mean_squared_error", "mean_absolute_error")
+
+
 def get(identifier: Any) -> Loss:
     """A ``Loss`` from a name, a ``Loss`` instance, or a callable ``(y_true, y_pred) -> per-sample Tensor``."""
     if isinstance(identifier, Loss):

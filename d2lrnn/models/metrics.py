@@ -66,6 +66,11 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
 _ACCURACY_NAMES = ("accuracy", "acc")
 
 
+def is_accuracy(identifier: str) -> bool:
+    """Whether the metric name ``identifier`` is an accuracy (counts correctly predicted classes)."""
+    return identifier in _ACCURACY_NAMES or identifier.endswith("_accuracy")
+
+
 class MeanMetric:
     """A named metric averaged over an epoch: ``update(y_true, y_pred, mask)``, ``result()``, ``reset()``."""
 

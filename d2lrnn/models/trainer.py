@@ -25,15 +25,20 @@ from typing import Any, Callable, Sequence
 import numpy
 
 from .. import backend
-from ..checks import check_non_negative_int, check_positive_int
+from contextlib import nullcontext
+
 from ..autograd import Tensor, no_grad
-from ..layers import Layer, mask_of
+from ..autograd import detect_anomaly as anomaly_mode
+from ..checks import check_choice, check_non_negative_int, check_positive_int
+from ..layers.layer import Layer
+from ..layers.masks import mask_of
 from ..nn import SGD, Adam, RMSprop
+from ..training.nan import ON_NAN_CHOICES, check_finite_loss
 from ..training.progress_bar import FitProgress
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import saving
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, TerminateOnNaN
 from .data_adapter import (ArrayData, IterableData, as_structure, class_weights_to_sample_weights, is_batch_iterable,
                            per_output, unwrap_single)
 
@@ -115,6 +120,8 @@ class TrainableModel(Layer):
         weighted_lists = _metrics_per_output(weighted_metrics, names, "weighted_metrics")
         self._output_specs = [OutputSpec(*entries) for entries in zip(names, loss_list, weights, metric_lists,
                                                                      weighted_lists)]
+        for spec in self._output_specs:
+            _refuse_accuracy_on_regression(spec)
         self.loss = loss_list[0] if len(names) == 1 else loss
         self._optimizer_spec = optimizer
         self._compile_args = arguments  # saved in model files when they are all names and numbers
@@ -171,7 +178,7 @@ class TrainableModel(Layer):
             validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
             sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
             validation_steps: int | None = None, validation_batch_size: int | None = None,
-            validation_freq: int = 1) -> History:
+            validation_freq: int = 1, on_nan: str = "stop", detect_anomaly: bool = False) -> History:
         """Train from epoch ``initial_epoch`` up to epoch ``epochs``; returns a ``History``.
 
         Args:
@@ -193,6 +200,12 @@ class TrainableModel(Layer):
             initial_epoch: the epoch to start from (to resume a training run).
             steps_per_epoch: batches per epoch from an iterable ``x`` (default: until it ends).
             validation_freq: validate after every ``validation_freq``-th epoch.
+            on_nan: 'stop' (default): a NaN or Inf training loss raises a FloatingPointError naming the
+                epoch and batch, before that batch changes the weights. 'continue' trains on, which is
+                Keras's default (Keras stops only with its TerminateOnNaN callback). With a TerminateOnNaN
+                among ``callbacks``, that callback decides, as in Keras.
+            detect_anomaly: run each training step under ``d2l.autograd.detect_anomaly()``, which names the
+                first op whose forward or backward gives NaN or Inf (slow; for finding a problem).
 
         The training loss is the compiled (weighted) loss plus every regularization penalty in
         ``model.losses``. A callback that sets ``model.stop_training = True`` ends training after
@@ -203,6 +216,8 @@ class TrainableModel(Layer):
         check_non_negative_int(epochs, "epochs")
         check_non_negative_int(initial_epoch, "initial_epoch")
         check_positive_int(validation_freq, "validation_freq")
+        check_choice(on_nan, "on_nan", ON_NAN_CHOICES)
+        stop_on_nan = on_nan == "stop" and not any(isinstance(c, TerminateOnNaN) for c in callbacks or [])
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split: expected a fraction in [0, 1), got {validation_split!r}")
 
@@ -258,7 +273,8 @@ class TrainableModel(Layer):
                     if step == steps_per_epoch:
                         break
                     callback_list.on_train_batch_begin(step)
-                    logs = self._train_step(xb, yb, wb, tracker)
+                    with anomaly_mode() if detect_anomaly else nullcontext():
+                        logs = self._train_step(xb, yb, wb, tracker, (epoch, step) if stop_on_nan else None)
                     progress.on_batch_end(step, logs)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
@@ -295,10 +311,14 @@ class TrainableModel(Layer):
         if self.optimizer is None:
             self.optimizer = self._make_optimizer()
 
-    def _train_step(self, x: Any, y: list, sample_weight: list | None, tracker: "EpochTracker") -> dict:
+    def _train_step(self, x: Any, y: list, sample_weight: list | None, tracker: "EpochTracker",
+                    nan_check: tuple | None = None) -> dict:
+        """One gradient step; with ``nan_check = (epoch, step)`` a non-finite loss raises before the update."""
         if self.optimizer is None or self._needs_data_to_build():
             self._build_for_training(x)
         outputs, y, sample_weight, total, per_output = self._batch_loss(x, y, sample_weight, training=True)
+        if nan_check is not None:
+            check_finite_loss(total, *nan_check)
         self.optimizer.zero_grad()
         total.backward()
         self.optimizer.step()
@@ -645,6 +665,18 @@ def _metrics_per_output(metrics: Any, names: list[str], argument: str = "metrics
                     raise
                 raise type(error)(str(error).replace("metrics:", f"{argument}:", 1)) from None
     return lists
+
+
+def _refuse_accuracy_on_regression(spec: OutputSpec) -> None:
+    """Accuracy counts matching classes: with a regression loss it would compare real numbers."""
+    if spec.loss is None or spec.loss.name not in losses_module.REGRESSION_LOSSES:
+        return
+    for argument, metrics in (("metrics", spec.metrics), ("weighted_metrics", spec.weighted_metrics)):
+        for m in metrics:
+            if isinstance(m, str) and metrics_module.is_accuracy(m):
+                raise ValueError(f"{argument}: {m!r} counts correctly predicted classes, but output '{spec.name}' is "
+                                 f"trained with the regression loss {spec.loss.name!r}; use metrics=['mae'] (or "
+                                 "a classification loss such as 'binary_crossentropy')")
 
 
 def _as_metric_list(entry: Any, name: str) -> list:

@@ -9,17 +9,13 @@ import math
 from typing import Iterable
 
 from ..autograd import Tensor
+from ..checks import check_number
 
 
 def _with_grad(params: Iterable[Tensor] | Tensor) -> list[Tensor]:
     if isinstance(params, Tensor):  # PyTorch accepts a single tensor too
         params = [params]
     return [p for p in params if p.grad is not None]
-
-
-def _check_positive(value: float, name: str, function: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{function}: {name} must be a positive number, got {value!r}")
 
 
 def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float) -> float:
@@ -36,7 +32,7 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float) -> float
 
     Returns the norm before clipping, as a Python float (PyTorch returns a 0-d tensor).
     """
-    _check_positive(max_norm, "max_norm", "clip_grad_norm_")
+    max_norm = check_number(max_norm, "clip_grad_norm_: max_norm", 0.0, low_open=True)
     with_grad = _with_grad(params)
     total_norm = math.sqrt(sum(float((p.grad * p.grad).sum()) for p in with_grad))
     if total_norm > max_norm:
@@ -48,7 +44,7 @@ def clip_grad_norm_(params: Iterable[Tensor] | Tensor, max_norm: float) -> float
 
 def clip_grad_value_(params: Iterable[Tensor] | Tensor, clip_value: float) -> None:
     """Limit every gradient element to [-clip_value, clip_value] (new arrays, never in place)."""
-    _check_positive(clip_value, "clip_value", "clip_grad_value_")
+    check_number(clip_value, "clip_grad_value_: clip_value", 0.0, low_open=True)
     for p in _with_grad(params):
         p.grad = p.grad.clip(-clip_value, clip_value)
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+import os
+import zipfile
+import zlib
+
 import numpy
 
 from .. import backend
-from ..autograd import Tensor, as_numpy
+from ..autograd import Tensor, converted_weight
 
 
 class Parameter(Tensor):
@@ -144,20 +148,19 @@ class Module:
         Values may be NumPy arrays, Tensors, or anything with ``.detach().cpu().numpy()``
         (a PyTorch tensor), so weights exported from PyTorch load directly.
         """
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict: state must be a dict of name -> array (as state_dict returns), got "
+                            f"{type(state).__name__}")
         own = dict(self.named_parameters())
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
-        for name, value in state.items():
-            if name not in own:
-                continue
-            array = as_numpy(value)
-            p = own[name]
-            if array.shape != p.shape:
-                raise ValueError(f"load_state_dict: {name} has shape {p.shape}, the value has shape {array.shape}")
-            xp = backend.get_array_module(p.data)
-            p.data = xp.array(array, dtype=p.dtype)  # a copy: never share memory with the source
+        # Everything is converted and checked before the first parameter changes.
+        arrays = {name: converted_weight(value, own[name].shape, own[name].dtype, f"load_state_dict: {name}")
+                  for name, value in state.items() if name in own}
+        for name, array in arrays.items():
+            own[name].data = backend.to_device(array, own[name].device)
 
     def save(self, path: str) -> None:
         """Write the parameters to ``path`` exactly as given, in NumPy's ``.npz`` format.
@@ -168,9 +171,21 @@ class Module:
             numpy.savez(f, **self.state_dict())
 
     def load(self, path: str) -> None:
-        """Read parameters written by ``save`` from ``path``."""
-        with numpy.load(path) as f:
-            self.load_state_dict({k: f[k] for k in f.files})
+        """Read parameters written by ``save``; any other file (or a truncated one) raises a ValueError
+        'not a d2lrnn weights file' naming ``path``."""
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"load: no file at {path!r}" if not os.path.isdir(path) else
+                                    f"load: {path!r} is a directory, not a file written by Module.save")
+        try:
+            loaded = numpy.load(path, allow_pickle=False)
+            if not isinstance(loaded, numpy.lib.npyio.NpzFile):
+                raise ValueError("a single array, not an .npz archive")
+            with loaded as f:
+                state = {k: f[k] for k in f.files}
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError) as error:
+            raise ValueError(f"load: {path!r} is not a d2lrnn weights file (an .npz written by Module.save); it is "
+                             f"truncated, damaged or of another format ({type(error).__name__}: {error})") from None
+        self.load_state_dict(state)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__}("]

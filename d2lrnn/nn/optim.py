@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 from .. import backend
 from ..autograd import Tensor
+from ..checks import check_number
 
 
 class Optimizer:
@@ -48,6 +49,9 @@ class Optimizer:
         """Update every parameter that has a gradient, once."""
         for index, p in enumerate(self.params):
             if p.grad is not None:
+                if p.grad.shape != p.shape:
+                    raise ValueError(f"{type(self).__name__}.step: params[{index}].grad has shape "
+                                     f"{tuple(p.grad.shape)}, expected the parameter's shape {p.shape}")
                 p.data = self._update(index, p.data, p.grad)
 
     def _update(self, index: int, param: Any, grad: Any) -> Any:  # pragma: no cover - abstract
@@ -56,14 +60,8 @@ class Optimizer:
 
 def _check_number(value: Any, name: str, owner: str, low: float = 0.0, high: float | None = None,
                   high_open: bool = False) -> float:
-    """``value`` as a float if low <= value (< or <=) high, else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise ValueError(f"{owner}: {name} must be a number, got {value!r}")
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if value < low or too_high:
-        upper = "" if high is None else (f" and < {high}" if high_open else f" and <= {high}")
-        raise ValueError(f"{owner}: {name} must be >= {low}{upper}, got {value!r}")
-    return float(value)
+    """``value`` as a float if it is finite and low <= value (< or <=) high, else a ValueError naming ``name``."""
+    return check_number(value, f"{owner}: {name}", low, high, high_open=high_open)
 
 
 class SGD(Optimizer):

@@ -10,6 +10,8 @@ forward order before the concatenation, so H_t pairs the two states of the same 
 """
 from __future__ import annotations
 
+import inspect
+
 from typing import Any, Callable
 
 from ..autograd.functional import cat
@@ -42,6 +44,9 @@ class BiRNNScratch(Module):
         else:
             f_hiddens = b_hiddens = num_hiddens
         check_sizes("BiRNNScratch", num_inputs=num_inputs, f_hiddens=f_hiddens, b_hiddens=b_hiddens)
+        if isinstance(rnn, type) and "sigma" not in inspect.signature(rnn).parameters:
+            raise TypeError(f"rnn: expected a scratch class called as rnn(num_inputs, num_hiddens, sigma), such as "
+                            f"RNNScratch or GRUScratch; {rnn.__name__} takes no sigma")
         self.f_rnn = rnn(num_inputs, f_hiddens, sigma)
         self.b_rnn = rnn(num_inputs, b_hiddens, sigma)
         self.num_hiddens = self.f_rnn.num_hiddens + self.b_rnn.num_hiddens  # the output dimension

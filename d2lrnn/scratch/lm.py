@@ -6,8 +6,6 @@ cross-entropy per token; the plots show its exponential, the perplexity.
 """
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any, Callable
 
 import numpy
@@ -15,7 +13,7 @@ import numpy
 from .. import backend
 from ..autograd import Tensor, no_grad, randn, stack, zeros
 from ..autograd.functional import one_hot
-from ..checks import check_non_negative_int, check_positive_int, is_int_at_least
+from ..checks import check_non_negative_int, check_number, check_positive_int, is_int_at_least
 from ..nn import Parameter
 from ..training import Classifier, Module
 
@@ -34,6 +32,7 @@ class RNNLMScratch(Classifier):
         super().__init__()
         if not is_int_at_least(vocab_size, 1):
             raise ValueError(f"{type(self).__name__}: vocab_size must be a positive int, got {vocab_size!r}")
+        check_number(lr, f"{type(self).__name__}: lr", 0.0, low_open=True)
         self.save_hyperparameters()
         self.init_params()
 
@@ -133,9 +132,8 @@ def next_token_picker(temperature: float | None = None, top_k: int | None = None
     largest logits when ``top_k`` is given, with ``numpy.random.default_rng(seed)`` (or NumPy's
     global generator when ``seed`` is None).
     """
-    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
-                                    or not temperature >= 0 or not math.isfinite(temperature)):
-        raise ValueError(f"predict: temperature must be None or a finite number >= 0, got {temperature!r}")
+    if temperature is not None:
+        check_number(temperature, "temperature", 0.0)
     if top_k is not None:
         check_positive_int(top_k, "top_k")
     if seed is not None:

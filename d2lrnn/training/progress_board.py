@@ -30,6 +30,9 @@ from ..viz.notebook import figure_png_bundle, notebook_shell, show_figure, show_
 Point = collections.namedtuple("Point", ["x", "y"])
 
 
+SCALES = ("linear", "log", "symlog", "logit")
+
+
 class ProgressBoard:
     """Plot points as they arrive: a live animation in Jupyter, plain data elsewhere.
 
@@ -57,6 +60,9 @@ class ProgressBoard:
         self.xlabel, self.ylabel = xlabel, ylabel
         self.title = title
         self.xlim, self.ylim = xlim, ylim
+        for name, scale in (("xscale", xscale), ("yscale", yscale)):
+            if scale not in SCALES:
+                raise ValueError(f"{name}: expected one of {SCALES}, got {scale!r}")
         self.xscale, self.yscale = xscale, yscale
         self.ls, self.colors = list(ls), list(colors)
         self.fig, self.axes = fig, axes

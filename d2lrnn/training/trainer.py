@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from contextlib import nullcontext
+
 from .. import backend
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor, detect_anomaly, no_grad
+from ..checks import check_choice, check_non_negative_int, check_number
 from ..nn import clip_grad_norm
 from .module import HyperParameters, Module
+from .nan import ON_NAN_CHOICES, check_finite_loss
 
 
 class Trainer(HyperParameters):
@@ -22,15 +26,18 @@ class Trainer(HyperParameters):
         num_gpus: 0 trains where the model already is; 1 moves model and batches to the
             GPU when one is available (and stays on the CPU otherwise, as the book does).
         gradient_clip_val: the largest global gradient norm allowed; 0 turns clipping off.
+        detect_anomaly: run every step under ``d2l.autograd.detect_anomaly()``: the first op whose
+            forward or backward gives NaN or Inf raises, naming the op and the line (slow).
+        on_nan: 'stop' (default): a NaN or Inf loss raises a FloatingPointError naming the epoch and
+            batch, before that batch updates the weights; 'continue' trains on (Keras's default).
     """
 
-    def __init__(self, max_epochs: int, num_gpus: int = 0, gradient_clip_val: float = 0) -> None:
-        if not isinstance(max_epochs, int) or isinstance(max_epochs, bool) or max_epochs < 0:
-            raise ValueError(f"Trainer: max_epochs must be a non-negative int, got {max_epochs!r}")
-        if not isinstance(num_gpus, int) or isinstance(num_gpus, bool) or num_gpus < 0:
-            raise ValueError(f"Trainer: num_gpus must be a non-negative int, got {num_gpus!r}")
-        if not isinstance(gradient_clip_val, (int, float)) or gradient_clip_val < 0:
-            raise ValueError(f"Trainer: gradient_clip_val must be a number >= 0, got {gradient_clip_val!r}")
+    def __init__(self, max_epochs: int, num_gpus: int = 0, gradient_clip_val: float = 0,
+                 detect_anomaly: bool = False, on_nan: str = "stop") -> None:
+        max_epochs = check_non_negative_int(max_epochs, "Trainer: max_epochs")
+        num_gpus = check_non_negative_int(num_gpus, "Trainer: num_gpus")
+        gradient_clip_val = check_number(gradient_clip_val, "Trainer: gradient_clip_val", 0.0)
+        check_choice(on_nan, "Trainer: on_nan", ON_NAN_CHOICES)
         self.save_hyperparameters()
         self.use_gpu = num_gpus > 0 and backend.is_gpu_available()
 
@@ -86,10 +93,13 @@ class Trainer(HyperParameters):
     def fit_epoch(self) -> None:
         """One pass over the training batches, then one over the validation batches."""
         self.model.train()
-        for batch in self.train_dataloader:
-            loss = self.model.training_step(self.prepare_batch(batch))
-            self.optim.zero_grad()
-            loss.backward()
+        for batch_index, batch in enumerate(self.train_dataloader):
+            with detect_anomaly() if self.detect_anomaly else nullcontext():
+                loss = self.model.training_step(self.prepare_batch(batch))
+                if self.on_nan == "stop":
+                    check_finite_loss(loss, self.epoch, batch_index)
+                self.optim.zero_grad()
+                loss.backward()
             if self.gradient_clip_val > 0:
                 self.clip_gradients(self.gradient_clip_val, self.model)
             self.optim.step()
