@@ -20,9 +20,21 @@ table shows the median time per step and the median of the per-round ratios d2lr
 ``--clock cpu`` times with the process's CPU time instead of the wall clock: steadier on a
 machine shared with other work (both libraries run on one thread by default).
 
+``--sweep`` times the fused LSTM against ``torch.nn.LSTM`` along three axes around a base
+configuration (hidden size 32..1024, sequence length 10..2000, batch 1..512), measures this
+machine's matmul peak (a 2048^3 float32 matmul in NumPy, at the same thread count), and
+writes one figure to ``benchmarks/results/lstm_sweep.png``: per axis, the ratio d2lrnn /
+PyTorch and our GFLOP/s as a fraction of that peak (the matmul work of a training step,
+24 T B H (D + H) flops, over its time).
+
+``--memory`` measures the peak resident memory of one training step of a 2,000-step LSTM
+(batch 32, hidden 256) in a fresh subprocess for each library.
+
 Usage:
     python benchmarks/rnn_speed.py [--threads 1] [--rounds 11] [--quick] [--configs abcd] [--clock wall]
     python benchmarks/rnn_speed.py --device gpu
+    python benchmarks/rnn_speed.py --sweep [--rounds 3]
+    python benchmarks/rnn_speed.py --memory
 """
 from __future__ import annotations
 
@@ -33,15 +45,18 @@ import sys
 import time
 from typing import Callable
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from threads import limit_threads
+
 CPU_CONFIGS = {"a": (1024, 32, 28, 32), "b": (32, 35, 28, 256), "c": (64, 100, 128, 256), "d": (8, 1000, 16, 64)}
 GPU_CONFIGS = {**CPU_CONFIGS, "e": (64, 100, 128, 512)}
 # Target ratios d2lrnn / PyTorch at one thread, per model and configuration.
+FUSED_TARGETS = {"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.3}
 TARGETS = {
-    "LSTM": {"a": 1.0, "b": 1.0, "c": 1.0, "d": 2.0},
-    "GRU": {"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.0},
-    "BiLSTM": {"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.0},
-    "scratch LSTM": {"b": 1.2, "c": 1.2},
+    "RNN": FUSED_TARGETS,
+    "LSTM": FUSED_TARGETS,
+    "GRU": FUSED_TARGETS,
+    "BiLSTM": FUSED_TARGETS,
+    "scratch LSTM": {"b": 1.0, "c": 1.0},
 }
 SCRATCH_CONFIGS = "bc"  # the per-gate scratch models are slow on long sequences; time them where targets are
 
@@ -55,6 +70,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall-clock time (default) or the process's CPU time (CPU only)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="LSTM over hidden size, length and batch; writes benchmarks/results/lstm_sweep.png")
+    parser.add_argument("--memory", action="store_true",
+                        help="peak memory of a 2,000-step LSTM training step, each library in a subprocess")
+    parser.add_argument("--memory-child", choices=("d2lrnn", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads < 1 or args.rounds < 1:
         parser.error("--threads and --rounds must be at least 1")
@@ -68,12 +88,10 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-for _variable in THREAD_VARIABLES:  # BLAS libraries read these once, when they load
-    os.environ[_variable] = str(ARGS.threads)
+limit_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402  (after the thread variables)
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import d2lrnn as d2l  # noqa: E402
 from d2lrnn import nn  # noqa: E402
 
@@ -222,7 +240,136 @@ def contenders(config_key: str, B: int, T: int, D: int, H: int, device: str) -> 
     return pairs
 
 
+# --------------------------------------------------------------------------- sweep
+SWEEP_BASE = {"batch": 32, "steps": 100, "inputs": 64, "hidden": 256}
+SWEEP_AXES = {
+    "hidden": [32, 64, 128, 256, 512, 1024],
+    "steps": [10, 50, 200, 1000, 2000],
+    "batch": [1, 8, 64, 512],
+}
+SWEEP_FIGURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "lstm_sweep.png")
+
+
+def matmul_peak_gflops(size: int = 2048, repeats: int = 3) -> float:
+    """This machine's float32 matmul speed in NumPy (best of a few size^3 products), GFLOP/s."""
+    a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
+    a @ a
+    best = min(_timed(lambda: a @ a) for _ in range(repeats))
+    return 2 * size ** 3 / best / 1e9
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = CLOCK()
+    fn()
+    return CLOCK() - start
+
+
+def training_flops(B: int, T: int, D: int, H: int) -> float:
+    """Matmul flops of an LSTM training step: forward 2 T B 4H (D + H), backward twice that."""
+    return 24.0 * T * B * H * (D + H)
+
+
+def sweep() -> None:
+    peak = matmul_peak_gflops()
+    print(f"matmul peak (NumPy, float32, {ARGS.threads} thread(s)): {peak:.1f} GFLOP/s; {ARGS.rounds} rounds")
+    print(f"{'axis':<7} {'value':>6} {'d2lrnn ms':>10} {'torch ms':>10} {'ratio':>6} {'GFLOP/s':>8} {'of peak':>8}")
+    rows = []
+    for axis, values in SWEEP_AXES.items():
+        for value in values:
+            config = {**SWEEP_BASE, axis: value}
+            B, T, D, H = config["batch"], config["steps"], config["inputs"], config["hidden"]
+            x = np.random.default_rng(0).standard_normal((T, B, D)).astype(np.float32)
+            d2l.seed(0)
+            torch.manual_seed(0)
+            pair = (d2lrnn_step(nn.LSTM(D, H), d2l.tensor(x)), torch_step(torch.nn.LSTM(D, H), torch.from_numpy(x)))
+            ours, theirs, ratio = measure({"LSTM": pair}, ARGS.rounds, lambda: None)["LSTM"]
+            gflops = training_flops(B, T, D, H) / ours / 1e9
+            rows.append((axis, value, ours, theirs, ratio, gflops / peak))
+            print(f"{axis:<7} {value:>6} {ours * 1e3:>10.2f} {theirs * 1e3:>10.2f} {ratio:>6.2f} {gflops:>8.1f} "
+                  f"{gflops / peak:>8.2f}", flush=True)
+    plot_sweep(rows, peak)
+
+
+def plot_sweep(rows: list, peak: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(SWEEP_AXES), figsize=(4.2 * len(SWEEP_AXES), 3.6), sharey=True)
+    for ax, axis in zip(axes, SWEEP_AXES):
+        points = [r for r in rows if r[0] == axis]
+        values = [r[1] for r in points]
+        ax.plot(values, [r[4] for r in points], "o-", color="C0", label="time ratio d2lrnn / PyTorch")
+        ax.plot(values, [r[5] for r in points], "s--", color="C2", label="d2lrnn GFLOP/s / matmul peak")
+        ax.axhline(1.0, color="gray", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_xticks(values)
+        ax.set_xticklabels([str(v) for v in values])
+        ax.minorticks_off()
+        others = ", ".join(f"{k} {v}" for k, v in SWEEP_BASE.items() if k != axis)
+        ax.set_xlabel(f"{axis} ({others})")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("ratio")
+    axes[0].legend(loc="upper left", fontsize=8)
+    figure.suptitle(f"Fused LSTM training step vs torch.nn.LSTM, float32, {ARGS.threads} thread(s); "
+                    f"matmul peak {peak:.0f} GFLOP/s", fontsize=10)
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(SWEEP_FIGURE), exist_ok=True)
+    figure.savefig(SWEEP_FIGURE, dpi=110)
+    print(f"wrote {SWEEP_FIGURE}")
+
+
+# -------------------------------------------------------------------------- memory
+MEMORY_CONFIG = (32, 2000, 64, 256)  # batch, steps, inputs, hidden
+
+
+def memory_child(library: str) -> None:
+    """One LSTM training step of MEMORY_CONFIG; prints the peak resident memory of this process (MiB)."""
+    import resource
+
+    B, T, D, H = MEMORY_CONFIG
+    x = np.random.default_rng(0).standard_normal((T, B, D)).astype(np.float32)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if library == "d2lrnn":
+        d2lrnn_step(nn.LSTM(D, H), d2l.tensor(x))()
+    else:
+        torch_step(torch.nn.LSTM(D, H), torch.from_numpy(x))()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{before:.1f} {peak:.1f}")
+
+
+def memory() -> None:
+    """Peak RSS of the training step, each library in a fresh subprocess (both import both libraries)."""
+    import subprocess
+
+    B, T, D, H = MEMORY_CONFIG
+    inputs_mib = T * B * D * 4 / 2 ** 20
+    print(f"LSTM training step, batch {B}, {T} steps, {D} inputs, hidden {H}, float32 "
+          f"(the inputs alone: {inputs_mib:.1f} MiB)")
+    results = {}
+    for library in ("d2lrnn", "torch"):
+        output = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", library,
+                                 "--threads", str(ARGS.threads)], check=True, capture_output=True, text=True).stdout
+        before, peak = (float(v) for v in output.split())
+        results[library] = (before, peak)
+        print(f"{library:<7} peak RSS {peak:8.1f} MiB, after imports {before:8.1f} MiB, the step added "
+              f"{peak - before:8.1f} MiB")
+    added = [results[k][1] - results[k][0] for k in ("d2lrnn", "torch")]
+    print(f"ratio d2lrnn / torch: peak {results['d2lrnn'][1] / results['torch'][1]:.2f}, "
+          f"added by the step {added[0] / added[1]:.2f}")
+
+
 def main() -> None:
+    if ARGS.memory_child:
+        memory_child(ARGS.memory_child)
+        return
+    if ARGS.memory:
+        memory()
+        return
+    if ARGS.sweep:
+        sweep()
+        return
     if ARGS.device == "gpu":
         if not d2l.is_gpu_available() or not torch.cuda.is_available():
             sys.exit("--device gpu needs CuPy with a CUDA GPU and a CUDA build of PyTorch")

@@ -14,10 +14,10 @@ seconds of training.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from threads import limit_threads
+
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,8 +40,7 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-for variable in THREAD_VARIABLES:  # read by the BLAS library when NumPy loads it
-    os.environ[variable] = str(ARGS.threads)
+limit_threads(ARGS.threads)
 
 import numpy  # noqa: E402
 

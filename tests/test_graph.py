@@ -210,3 +210,30 @@ def test_integer_and_boolean_results_do_not_require_gradients():
     assert as_int.dtype == np.int64 and not as_int.requires_grad and as_int.creator is None
     assert not x.astype(bool).requires_grad
     assert x.astype("float64").requires_grad  # a floating cast still carries the gradient
+
+
+def test_sums_of_gradients_never_change_arrays_held_elsewhere():
+    # A weight used at many steps: its gradients are summed in place over the pass, which must
+    # leave alone the gradient the caller passed, arrays an op passed through (add), the
+    # gradients of other leaves and the .grad of an earlier backward.
+    w = leaf([1.0, 2.0])
+    v = leaf([3.0, -1.0])
+    g = np.array([1.0, 10.0])
+    h = v
+    for _ in range(4):
+        h = h * w + w  # d/dw and d/dv by hand below
+    h.backward(g)
+    # h_k = h_{k-1} w + w; dh_4/dv = w^4; dh_4/dw = sum over steps of (h_{k-1} + 1) w^(4-k)
+    wv, vv = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    hs = [vv]
+    for _ in range(4):
+        hs.append(hs[-1] * wv + wv)
+    expected_w = sum((hs[k - 1] + 1) * wv ** (4 - k) for k in range(1, 5)) * g
+    np.testing.assert_allclose(w.grad, expected_w)
+    np.testing.assert_allclose(v.grad, wv ** 4 * g)
+    np.testing.assert_array_equal(g, [1.0, 10.0])
+    first = w.grad
+    kept = first.copy()
+    (w + w + w).sum().backward()  # add passes the same array to all three uses of w
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_allclose(w.grad, kept + 3)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import d2lrnn as d2l
-from d2lrnn.kernels import gru_sequence, lstm_sequence, rnn_sequence
+from d2lrnn.kernels import (gru_bidirectional, gru_sequence, lstm_bidirectional, lstm_sequence, rnn_bidirectional,
+                            rnn_sequence)
 from d2lrnn.nn import cell_equations
 
 KINDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
@@ -36,6 +37,33 @@ def run_kernel(kind, args, **options):
     if kind == "gru":
         return gru_sequence(*args, **options)
     return rnn_sequence(*args, activation=kind[4:], **options)
+
+
+def make_bidirectional_arguments(kind, **sizes):
+    """x, then the forward direction's states and weights, then the backward direction's (distinct leaves)."""
+    forward = make_arguments(kind, seed=0, **sizes)
+    backward = make_arguments(kind, seed=1, **sizes)
+    return [forward[0], *forward[1:], *backward[1:]]
+
+
+def run_bidirectional(kind, args, **options):
+    """The bidirectional kernel on arguments from make_bidirectional_arguments; returns (Y, *states_f, *states_b)."""
+    half = (len(args) - 1) // 2
+    forward, backward = tuple(args[1:1 + half]), tuple(args[1 + half:])
+    if kind == "lstm":
+        Y, (h_f, c_f), (h_b, c_b) = lstm_bidirectional(args[0], forward, backward, **options)
+        return Y, h_f, c_f, h_b, c_b
+    if kind == "gru":
+        return gru_bidirectional(args[0], forward, backward, **options)
+    return rnn_bidirectional(args[0], forward, backward, activation=kind[4:], **options)
+
+
+def run_directions_apart(kind, args, **options):
+    """The same as run_bidirectional with two single-direction kernel calls and a concat."""
+    half = (len(args) - 1) // 2
+    forward = run_kernel(kind, [args[0], *args[1:1 + half]], **options)
+    backward = run_kernel(kind, [args[0], *args[1 + half:]], reverse=True, **options)
+    return (d2l.concat([forward[0], backward[0]], axis=2), *forward[1:], *backward[1:])
 
 
 def reference_step(kind, x_t, state, W_x, W_h, biases):
@@ -112,6 +140,42 @@ def test_kernel_matches_reference_loop(kind, options):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
     for got, want in zip(gradients(fused, args), gradients(expected, args)):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+BIDIRECTIONAL_CASES = [dict(), dict(lengths=[5, 3, 0, 1]), dict(lengths=[2, 5, 4, 0], zero_masked_outputs=False)]
+
+
+@pytest.mark.parametrize("options", BIDIRECTIONAL_CASES,
+                         ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize("kind", KINDS)
+def test_bidirectional_kernel_equals_the_two_directions_apart(kind, options):
+    args = make_bidirectional_arguments(kind)
+    fused = run_bidirectional(kind, args, **options)
+    expected = run_directions_apart(kind, args, **options)
+    assert fused[0].shape == (5, 4, 12)
+    for got, want in zip(fused, expected):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-13)
+    for got, want in zip(gradients(fused, args), gradients(expected, args)):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_bidirectional_gradients_match_finite_differences(kind):
+    args = make_bidirectional_arguments(kind, T=3, B=3, D=2, H=2)
+    assert d2l.gradcheck(lambda *a: run_bidirectional(kind, list(a), lengths=[3, 1, 2]), *args, atol=1e-6, rtol=1e-5)
+
+
+def test_bidirectional_directions_must_match():
+    args = make_bidirectional_arguments("lstm")
+    x, forward, backward = args[0], tuple(args[1:6]), tuple(args[6:])
+    with pytest.raises(TypeError, match=r"lstm_bidirectional: backward must be a tuple \(h0, c0, W_x, W_h, b\)"):
+        lstm_bidirectional(x, forward, backward[:4])
+    other_H = make_arguments("lstm", H=5)[1:]
+    with pytest.raises(ValueError, match="both directions must have the same hidden size H, got 6 .forward. and 5"):
+        lstm_bidirectional(x, forward, tuple(other_H))
+    with pytest.raises(ValueError, match=r"lstm_bidirectional \(backward\): c0 must have shape \(4, 6\)"):
+        lstm_bidirectional(x, forward, (backward[0], backward[1][:2], *backward[2:]))
 
 
 @pytest.mark.parametrize("options", [dict(), dict(lengths=[3, 1, 0], reverse=True),
@@ -240,3 +304,55 @@ def test_cupy_matches_numpy(kind, dtype, options):
     grads_gpu = [d2l.backend.to_numpy(g) for g in gradients(fused_gpu, args_gpu)]
     for got, want in zip(grads_gpu, gradients(fused_cpu, args_cpu)):
         np.testing.assert_allclose(got, want, rtol=10 * rtol, atol=10 * atol)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_cupy_bidirectional_matches_numpy(kind, dtype):
+    args_cpu = [d2l.tensor(a.numpy(), requires_grad=True) for a in make_bidirectional_arguments(kind, dtype=dtype)]
+    args_gpu = [d2l.tensor(a.numpy(), requires_grad=True, device="gpu") for a in args_cpu]
+    fused_cpu = run_bidirectional(kind, args_cpu, lengths=[5, 3, 0, 1])
+    fused_gpu = run_bidirectional(kind, args_gpu, lengths=[5, 3, 0, 1])
+    rtol, atol = (1e-4, 1e-5) if dtype == "float32" else (1e-10, 1e-12)
+    for got, want in zip(fused_gpu, fused_cpu):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=rtol, atol=atol)
+    grads_gpu = [d2l.backend.to_numpy(g) for g in gradients(fused_gpu, args_gpu)]
+    for got, want in zip(grads_gpu, gradients(fused_cpu, args_cpu)):
+        np.testing.assert_allclose(got, want, rtol=10 * rtol, atol=10 * atol)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reused_buffers_never_change_results_still_held(kind):
+    # The kernels keep large buffers between calls (sequence.workspace) and reuse one only
+    # when nothing else holds it: outputs still held, and graphs not yet backpropagated,
+    # keep theirs.
+    args = make_arguments(kind)
+    first = run_kernel(kind, args)
+    kept = [r.numpy().copy() for r in first]
+    other = [d2l.tensor(a.numpy() * 0.5, requires_grad=True) for a in args]
+    second = run_kernel(kind, other)
+    for r, k in zip(first, kept):
+        np.testing.assert_array_equal(r.numpy(), k)
+    grads_first = gradients(first, args)
+    expected = gradients(run_kernel(kind, args), args)
+    for got, want in zip(grads_first, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert second[0].shape == first[0].shape
+
+
+def test_workspace_hands_out_a_buffer_again_only_when_free():
+    from d2lrnn.kernels.sequence import Workspace
+
+    pool = Workspace(max_bytes=100, per_shape=1)
+    a = pool.empty(np, (3, 4), np.float32)
+    assert pool.empty(np, (3, 4), np.float32) is not a  # held by the caller
+    view = a[1:]
+    del a
+    assert pool.empty(np, (3, 4), np.float32) is not view.base  # held through a view
+    base = view.base
+    del view, base
+    reused = pool.empty(np, (3, 4), np.float32)
+    assert reused.shape == (3, 4) and reused.dtype == np.float32
+    pool.empty(np, (5,), np.float64), pool.empty(np, (6,), np.float64)  # over 100 bytes: the oldest shape goes
+    assert ((3, 4), np.dtype(np.float32)) not in pool._buffers and pool._kept <= 100

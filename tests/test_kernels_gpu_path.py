@@ -14,7 +14,8 @@ import pytest
 from d2lrnn import backend
 from d2lrnn.kernels import cupy_kernels
 from simulated_gpu import NumPyElementwiseKernel, cuda_to_python
-from test_kernels import CASES, KINDS, gradients, make_arguments, run_kernel
+from test_kernels import (BIDIRECTIONAL_CASES, CASES, KINDS, gradients, make_arguments, make_bidirectional_arguments,
+                          run_bidirectional, run_kernel)
 
 FACTORIES = [cupy_kernels._rnn_forward, cupy_kernels._lstm_forward, cupy_kernels._lstm_backward,
              cupy_kernels._gru_forward, cupy_kernels._gru_backward]
@@ -43,14 +44,20 @@ def test_translation_of_a_kernel_body():
     assert code == "a = px + ph\ny = where(relu, max(a, 0), tanh(a))\nh = where(valid, y, h_prev)"
 
 
-@pytest.mark.parametrize("options", CASES, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+RUNS = [(run_kernel, make_arguments, options) for options in CASES] + \
+       [(run_bidirectional, make_bidirectional_arguments, options) for options in BIDIRECTIONAL_CASES]
+
+
+@pytest.mark.parametrize("run, make, options", RUNS,
+                         ids=[f"{run.__name__}:" + (",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+                              for run, _, o in RUNS])
 @pytest.mark.parametrize("kind", KINDS)
-def test_gpu_branch_matches_numpy_branch(kind, options, request):
-    args = make_arguments(kind)
-    expected = run_kernel(kind, args, **options)
+def test_gpu_branch_matches_numpy_branch(kind, run, make, options, request):
+    args = make(kind)
+    expected = run(kind, args, **options)
     expected_grads = gradients(expected, args)
     request.getfixturevalue("gpu_branch_on_cpu")
-    fused = run_kernel(kind, args, **options)
+    fused = run(kind, args, **options)
     for got, want in zip(fused, expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-13)
     for got, want in zip(gradients(fused, args), expected_grads):

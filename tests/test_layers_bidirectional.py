@@ -235,3 +235,46 @@ def test_elementwise_merge_of_different_widths_names_both():
     bi = layers.Bidirectional(layers.GRU(6), merge_mode="sum", backward_layer=layers.LSTM(2, go_backwards=True))
     with pytest.raises(ValueError, match="6 features and the backward layer 2"):
         bi(x)
+
+
+@pytest.mark.parametrize("mask", [MASK, np.array([[1, 1, 0], [0, 0, 0]], dtype=bool)], ids=["padded", "empty_row"])
+@pytest.mark.parametrize("return_state", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("make", [lambda **k: layers.LSTM(3, **k), lambda **k: layers.GRU(3, **k),
+                                  lambda **k: layers.SimpleRNN(3, activation="relu", **k)],
+                         ids=["lstm", "gru", "simple_rnn"])
+def test_one_bidirectional_kernel_call_equals_the_generic_loops(make, return_sequences, return_state, mask,
+                                                                monkeypatch):
+    from d2lrnn import kernels
+
+    calls = []
+    for name in ("rnn_bidirectional", "lstm_bidirectional", "gru_bidirectional"):
+        original = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _f=original, **k: calls.append(1) or _f(*a, **k))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 2)).astype(np.float64)
+    options = dict(return_sequences=return_sequences, return_state=return_state, dtype="float64")
+    fused = layers.Bidirectional(make(**options))
+    generic = layers.Bidirectional(make(use_fused=False, **options))
+    fused(x), generic(x)
+    generic.set_weights(fused.get_weights())
+    calls.clear()
+    results = []
+    for layer in (fused, generic):
+        inputs = d2l.tensor(x, requires_grad=True)
+        out = layer(inputs, mask=mask)
+        outputs = list(out) if isinstance(out, tuple) else [out]
+        sum(((o * o).sum() for o in outputs), d2l.tensor(0.0, dtype="float64")).backward()
+        results.append(([o.numpy() for o in outputs], inputs.grad, [w.grad for w in layer.trainable_weights]))
+    assert calls == [1] and fused.last_call_path == "fused" and generic.last_call_path == "generic"
+    for got, want in zip(results[0][0] + [results[0][1]] + results[0][2], results[1][0] + [results[1][1]] + results[1][2]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_dropout_in_training_runs_the_directions_apart(monkeypatch):
+    from d2lrnn import kernels
+
+    monkeypatch.setattr(kernels, "gru_bidirectional", lambda *a, **k: pytest.fail("one call cannot draw two masks"))
+    layer = layers.Bidirectional(layers.GRU(2, dropout=0.5))
+    layer(X, training=True)
+    assert layer.last_call_path == "fused"

@@ -164,21 +164,22 @@ def test_packed_gru_gradients_match_finite_differences():
 
 
 def test_packed_batch_runs_on_the_fused_kernels(monkeypatch):
-    """No slow path: each layer and direction is one kernel call, given the lengths."""
+    """No slow path: each bidirectional layer is one kernel call (both directions), given the lengths."""
     import d2lrnn.nn.rnn as rnn_module
 
     calls = []
-    original = rnn_module.lstm_sequence
+    for name in ("lstm_sequence", "lstm_bidirectional"):
+        original = getattr(rnn_module, name)
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("lengths"))
-        return original(*args, **kwargs)
+        def spy(*args, _original=original, **kwargs):
+            calls.append(kwargs.get("lengths"))
+            return _original(*args, **kwargs)
 
-    monkeypatch.setattr(rnn_module, "lstm_sequence", spy)
+        monkeypatch.setattr(rnn_module, name, spy)
     module = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
     packed = rnn_utils.pack_padded_sequence(d2l.randn(5, 3, 3), [2, 5, 3], enforce_sorted=False)
     module(packed)
-    assert len(calls) == 4
+    assert len(calls) == 2
     for lengths in calls:
         np.testing.assert_array_equal(lengths, [5, 3, 2])  # sorted order
 

@@ -193,6 +193,9 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
     Functions run in decreasing generation: a function's generation is larger than
     that of every function producing its inputs, so all consumers of a tensor are done
     before its creator runs. A heap replaces recursion (a 100,000-op chain is fine).
+    A leaf's gradients are summed over the pass first and accumulated into ``.grad`` once
+    at the end; sums this pass allocates grow in place (a weight used at every step of a
+    long sequence costs one new array, not one per step).
     """
     start = root.creator
     if start is None:
@@ -203,6 +206,8 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
     pending[start][root.output_index] = grad
     heap = [(-start.generation, 0, start)]
     pushed = 1  # tie-breaker: equal generations run in the order they were reached
+    sums: dict = {}  # id -> array for the sums this pass allocated: no one else holds them
+    leaves: dict = {}  # id(leaf) -> [leaf, its gradient so far, whether only this pass holds it]
     while heap:
         fn = heapq.heappop(heap)[2]
         if fn.inputs is None:
@@ -213,6 +218,9 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
         if fn.writes != _write_count:  # something was written in place since fn was recorded
             versions.check_saved(fn, fn.writes)
         grads = pending.pop(fn)
+        if sums:  # handed to fn.backward now: no longer ours to change
+            for g in grads:
+                sums.pop(id(g), None)
         if fn.out_meta is not None:  # outputs that received no gradient get zeros
             grads = [
                 fn.xp.zeros(shape, dtype) if g is None else g
@@ -236,7 +244,11 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
                 fresh = True
             creator = x.creator
             if creator is None:
-                x._accumulate(g, fresh or _is_fresh(g, grads, in_grads))
+                entry = leaves.get(id(x))
+                if entry is None:
+                    leaves[id(x)] = [x, g, fresh or _is_fresh(g, grads, in_grads)]
+                else:
+                    entry[1], entry[2] = _sum(entry[1], g, sums), True
                 continue
             slots = pending.get(creator)
             if slots is None:
@@ -244,10 +256,22 @@ def backward_pass(root: "Tensor", grad: Any, retain_graph: bool = False) -> None
                 heapq.heappush(heap, (-creator.generation, pushed, creator))
                 pushed += 1
             i = x.output_index
-            slots[i] = g if slots[i] is None else slots[i] + g
+            slots[i] = g if slots[i] is None else _sum(slots[i], g, sums)
         if not retain_graph:
             fn.inputs = None
             fn.saved = None
+    for leaf, g, fresh in leaves.values():
+        leaf._accumulate(g, fresh)
+
+
+def _sum(total: Any, g: Any, sums: dict) -> Any:
+    """total + g: in place when this pass allocated ``total`` (listed in ``sums``), else a new sum."""
+    if sums.get(id(total)) is total:
+        total += g
+        return total
+    total = total + g
+    sums[id(total)] = total
+    return total
 
 
 def _is_fresh(g: Any, received: Any, returned: tuple) -> bool:

@@ -284,6 +284,8 @@ class MatMul(Function):
         if b.ndim == 1:  # (..., m, k) @ (k,): b acts as a column vector
             g = grad[..., None]
             return g @ b[None, :], (swap(a, -1, -2) @ g)[..., 0]
+        if a.ndim == 2 and b.ndim == 2:  # .T is cheaper to call than swapaxes
+            return grad @ b.T, a.T @ grad
         return grad @ swap(b, -1, -2), swap(a, -1, -2) @ grad
 
 

@@ -8,11 +8,14 @@ with the element-wise gate math fused into CuPy kernels.
 - ``rnn_sequence(x, h0, W_x, W_h, b, *, lengths, reverse, zero_masked_outputs, activation)``
 - ``lstm_sequence(x, h0, c0, W_x, W_h, b, *, lengths, reverse, zero_masked_outputs)``
 - ``gru_sequence(x, h0, W_x, W_h, b_x, b_h, *, lengths, reverse, zero_masked_outputs)``
+- ``rnn_bidirectional``, ``lstm_bidirectional``, ``gru_bidirectional``: both directions of a
+  bidirectional layer in one time loop (stacked states, one batched matmul per step).
 - ``layouts``: PyTorch-layout weights -> kernel layout, differentiably.
 """
 from . import layouts
-from .gru import gru_sequence
-from .lstm import lstm_sequence
-from .rnn import rnn_sequence
+from .gru import gru_bidirectional, gru_sequence
+from .lstm import lstm_bidirectional, lstm_sequence
+from .rnn import rnn_bidirectional, rnn_sequence
 
-__all__ = ["rnn_sequence", "lstm_sequence", "gru_sequence", "layouts"]
+__all__ = ["rnn_sequence", "lstm_sequence", "gru_sequence", "rnn_bidirectional", "lstm_bidirectional",
+           "gru_bidirectional", "layouts"]

@@ -3,9 +3,9 @@
 On a GPU each NumPy-style call is a kernel launch, so the element-wise work of one step of
 the fused sequence kernels (``rnn.py``, ``lstm.py``, ``gru.py``) is fused into one launch;
 the matmuls stay with cuBLAS. The arithmetic is the NumPy path's, line for line, so both
-devices give the same numbers up to rounding. Arguments are (B, H) arrays, or (G, B, H)
-stacks of gate planes that are passed on plane by plane; ``valid`` is a (B, 1) boolean mask
-or the scalar True. Kernels are compiled on first use; CuPy comes from
+devices give the same numbers up to rounding. Arguments are (R, B, H) arrays (R directions
+stacked), or (R, G, B, H) stacks of gate planes that are passed on plane by plane; ``valid``
+is an (R, B, 1) boolean mask or the scalar True. Kernels are compiled on first use; CuPy comes from
 ``d2lrnn.backend``, the only module that imports it.
 """
 from __future__ import annotations
@@ -37,18 +37,18 @@ def _rnn_forward() -> Any:
 
 @cache
 def _lstm_forward() -> Any:
-    # Pre-activations arrive scaled by -1 (sigmoid gates) and -2 (the candidate), as in
-    # lstm.py: sigmoid(a) = 1 / (1 + exp(-a)), tanh(a) = 2 / (1 + exp(-2a)) - 1.
+    # Pre-activations of the sigmoid gates arrive halved, as in lstm.py:
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2.
     return backend.cupy.ElementwiseKernel(
         "T px_o, T px_i, T px_f, T px_g, T ph_o, T ph_i, T ph_f, T ph_g, T c_prev, T h_prev, bool valid",
         "T gate_o, T gate_i, T gate_f, T gate_g, T c, T tanh_c, T h",
         """
-        T o = (T)1 / ((T)1 + exp(px_o + ph_o));
-        T ig = (T)1 / ((T)1 + exp(px_i + ph_i));
-        T f = (T)1 / ((T)1 + exp(px_f + ph_f));
-        T g = (T)2 / ((T)1 + exp(px_g + ph_g)) - (T)1;
+        T o = tanh(px_o + ph_o) * (T)0.5 + (T)0.5;
+        T ig = tanh(px_i + ph_i) * (T)0.5 + (T)0.5;
+        T f = tanh(px_f + ph_f) * (T)0.5 + (T)0.5;
+        T g = tanh(px_g + ph_g);
         gate_o = o; gate_i = ig; gate_f = f; gate_g = g;
-        T c_new = f * c_prev + ig * g;
+        T c_new = ig * g + f * c_prev;
         T tc = tanh(c_new);
         tanh_c = tc;
         c = valid ? c_new : c_prev;
@@ -75,17 +75,17 @@ def _lstm_backward() -> Any:
 
 @cache
 def _gru_forward() -> Any:
-    # Pre-activations of r and z arrive negated, as in gru.py: sigmoid(a) = 1 / (1 + exp(-a)).
+    # Pre-activations of r and z arrive halved, as in gru.py: sigmoid(a) = (1 + tanh(a / 2)) / 2;
+    # the recurrent part m includes b_h.
     return backend.cupy.ElementwiseKernel(
-        "T px_r, T px_z, T px_n, T ph_r, T ph_z, T ph_n, T b_hn, T h_prev, bool valid",
-        "T gate_r, T gate_z, T gate_n, T hn, T h",
+        "T px_r, T px_z, T px_n, T m_r, T m_z, T m_n, T h_prev, bool valid",
+        "T gate_r, T gate_z, T gate_n, T h",
         """
-        T r = (T)1 / ((T)1 + exp(px_r + ph_r));
-        T z = (T)1 / ((T)1 + exp(px_z + ph_z));
-        T recurrent_n = ph_n + b_hn;
-        T cand = tanh(px_n + r * recurrent_n);
-        gate_r = r; gate_z = z; gate_n = cand; hn = recurrent_n;
-        h = valid ? cand + z * (h_prev - cand) : h_prev;
+        T r = tanh(px_r + m_r) * (T)0.5 + (T)0.5;
+        T z = tanh(px_z + m_z) * (T)0.5 + (T)0.5;
+        T cand = tanh(px_n + r * m_n);
+        gate_r = r; gate_z = z; gate_n = cand;
+        h = valid ? (h_prev - cand) * z + cand : h_prev;
         """,
         "d2lrnn_gru_step_forward",
     )
@@ -94,18 +94,23 @@ def _gru_forward() -> Any:
 @cache
 def _gru_backward() -> Any:
     return backend.cupy.ElementwiseKernel(
-        "T dh, T k_z, T k_n, T k_r, T gate_r, T z_carry",
+        "T dh, T k_z, T k_n, T z_carry, T gate_r, T k_r",
         "T d_m, T dz_r, T dz_z, T dz_n, T dh_direct",
         """
         T dn = dh * k_n;
         dz_z = dh * k_z;
         dz_n = dn;
-        dz_r = dn * k_r;
-        d_m = dn * gate_r;
         dh_direct = dh * z_carry;
+        d_m = dn * gate_r;
+        dz_r = dn * k_r;
         """,
         "d2lrnn_gru_step_backward",
     )
+
+
+def _planes(stack: Any, axis: int = 1) -> list:
+    """The gate planes of an (R, G, B, H) stack (or the blocks of an (R, B, G, H) one, axis 2)."""
+    return [stack[:, k] if axis == 1 else stack[:, :, k] for k in range(stack.shape[axis])]
 
 
 def rnn_step(projected: Any, recurrent: Any, h_prev: Any, valid: Any, relu: bool, h: Any) -> None:
@@ -115,22 +120,22 @@ def rnn_step(projected: Any, recurrent: Any, h_prev: Any, valid: Any, relu: bool
 
 def lstm_step(projected: Any, recurrent: Any, c_prev: Any, h_prev: Any, valid: Any, gates: Any, c: Any,
               tanh_c: Any, h: Any) -> None:
-    """One LSTM step's gate math; projected, recurrent, gates (4, B, H), planes o, i, f, g."""
+    """One LSTM step's gate math; projected, recurrent, gates (4, R, B, H), planes o, i, f, g."""
     _lstm_forward()(*projected, *recurrent, c_prev, h_prev, valid, *gates, c, tanh_c, h)
 
 
-def lstm_step_backward(dh: Any, dc_in: Any, factors: Any, c_to_c: Any, dz: Any, dc_out: Any) -> None:
-    """One LSTM step's gradient products (see lstm.py): factors (5, B, H), planes h_to_c and the
-    factors of o, i, f, g; dz (4, B, H) receives do, di, df, dg."""
-    _lstm_backward()(dh, dc_in, *factors, c_to_c, *dz, dc_out)
+def lstm_step_backward(dh: Any, dc_in: Any, factors: Any, blocks: Any) -> None:
+    """One LSTM step's gradient products (see lstm.py): factors (6, R, B, H), planes dc_h, do and
+    di, df, dg, dc_{t-1}; blocks (6, R, B, H) receives do, di, df, dg, dc_{t-1} (not the scratch dc_h)."""
+    _lstm_backward()(dh, dc_in, *factors, *blocks[1:])
 
 
-def gru_step(projected: Any, recurrent: Any, b_hn: Any, h_prev: Any, valid: Any, gates: Any, hn: Any,
-             h: Any) -> None:
-    """One GRU step's gate math; projected, recurrent, gates (3, B, H), planes r, z, n."""
-    _gru_forward()(*projected, *recurrent, b_hn, h_prev, valid, *gates, hn, h)
+def gru_step(projected: Any, m: Any, h_prev: Any, valid: Any, gates: Any, h: Any) -> None:
+    """One GRU step's gate math; projected, m (= h_{t-1} W_h + b_h), gates (R, 3, B, H), planes r, z, n."""
+    _gru_forward()(*_planes(projected), *_planes(m), h_prev, valid, *_planes(gates), h)
 
 
-def gru_step_backward(dh: Any, z_and_n: Any, r_and_m: Any, z_carry: Any, d_gates: Any, dh_direct: Any) -> None:
-    """One GRU step's gradient products (see gru.py); d_gates (4, B, H) receives dm, dr, dz, dn."""
-    _gru_backward()(dh, *z_and_n, *r_and_m, z_carry, *d_gates, dh_direct)
+def gru_step_backward(dh: Any, factors: Any, blocks: Any) -> None:
+    """One GRU step's gradient products (see gru.py): factors (R, B, 5, H), blocks dz, dn, z_carry
+    and r, k_r; blocks (R, B, 5, H) receives dm_n, dr_pre, dz_pre, dn_pre, dh_direct."""
+    _gru_backward()(dh, *_planes(factors, 2), *_planes(blocks, 2))

@@ -3,26 +3,28 @@
 Equations (gates packed along the last axis in the Keras order z, r, n; the reset gate acts
 after the recurrent matmul, as Keras ``reset_after=True`` and PyTorch):
 
-    z, r = sigmoid(x_t W_x + b_x + h_{t-1} W_h + b_h)      (their blocks)
-    m = h_{t-1} W_hn + b_hn                                 the candidate's recurrent part
-    n = tanh(x_t W_xn + b_xn + r * m)
-    h_t = z * h_{t-1} + (1 - z) * n
+    a = x_t W_x + b_x,   m = h_{t-1} W_h + b_h                  (each G*H = 3H wide)
+    r, z = sigmoid(a_r + m_r, a_z + m_z)                         sigmoid(a) = (1 + tanh(a / 2)) / 2
+    n = tanh(a_n + r * m_n)
+    h_t = (h_{t-1} - n) * z + n                                  = z * h_{t-1} + (1 - z) * n
 
 Backward through one step, given dh (the gradient reaching h_t):
 
-    dz_pre = dh * (h_{t-1} - n) * z (1 - z)
-    dn_pre = dh * (1 - z) * (1 - n^2)
-    dr_pre = dn_pre * m * r (1 - r),    dm = dn_pre * r
-    dh_{t-1} = dh * z + [dz_pre, dr_pre, dm] W_h^T
+    [dz_pre, dn_pre, dh_direct] = dh * [(h_{t-1} - n) z (1 - z),  (1 - z) (1 - n^2),  z]
+    [dm_n, dr_pre] = dn_pre * [r,  m_n r (1 - r)]
+    dh_{t-1} = [dm_n, dr_pre, dz_pre] W_h^T + dh_direct
 
-The input side (W_x, b_x, x) sees [dz_pre, dr_pre, dn_pre]; the recurrent side (W_h, b_h,
-h_{t-1}) sees [dz_pre, dr_pre, dm]. Factors that do not depend on dh are computed for a
-block of steps at once, from the saved activations; weight gradients are one matmul each
-after the loop.
+The input side (W_x, b_x, x) sees [dr_pre, dz_pre, dn_pre]; the recurrent side (W_h, b_h,
+h_{t-1}) sees [dr_pre, dz_pre, dm_n]. The bracketed factors do not depend on dh: they are
+computed for a block of steps at once, from the saved activations; weight gradients are one
+matmul each after the loop.
 
-Inside, the forward pass keeps the gates as planes (see ``sequence.to_planes``) in PyTorch's
-order r, z, n: the two sigmoid gates are adjacent (one exp call serves both). The backward
-pass packs the gradients (one matmul per step).
+Layout (see ``sequence``): R = 1 or 2 directions run in one loop. The forward pass keeps the
+gates as planes in PyTorch's order r, z, n (the two sigmoid gates adjacent: one tanh call
+serves both, their weights halved). The state buffer carries a last column of ones and W_h a
+last row b_h, so the recurrent matmul adds b_h. The backward pass keeps, per step, the
+blocks dm_n, dr_pre, dz_pre, dn_pre, dh_direct: the first three packed for the recurrent
+matmul, the middle three for the input side.
 """
 from __future__ import annotations
 
@@ -31,144 +33,137 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from . import cupy_kernels
-from .sequence import (backward_chunks, check_arguments, first_slot, last_slot, length_mask, output_gradient,
-                       packed, previous_of, quiet_overflow, step_order, steps_per_chunk, to_api_order, to_planes,
-                       visible_outputs, with_ones_column)
+from .sequence import (apply_bidirectional, backward_chunks, check_arguments, direction_groups, direction_masks,
+                       input_gradient, length_mask, output_gradients, packed, sequence_outputs, stacked_inputs,
+                       steps_per_chunk, to_api_order, to_planes, workspace)
 
 PLANES = (1, 0, 2)  # plane k holds API gate block PLANES[k]: r, z, n
 RECURRENT_BLOCKS = (2, 1, 0)  # the recurrent-side gradient blocks n, r, z as API blocks
+PER_DIRECTION = 5  # h0, W_x, W_h, b_x, b_h
 
 
 class GRUSequence(Function):
-    """GRU over a sequence; d/dx, dh0, dW_x, dW_h, db_x, db_h by backpropagation through time."""
+    """GRU over a sequence in 1 or 2 directions; gradients of x and of every direction's
+    h0, W_x, W_h, b_x, b_h by backpropagation through time."""
 
-    def forward(self, x, h0, W_x, W_h, b_x, b_h, mask, reverse, zero_masked_outputs):
+    def forward(self, x, *directions, mask, reverse, zero_masked_outputs):
         xp = self.xp
-        T, B, D = x.shape
-        H = h0.shape[1]
+        T, B, _ = x.shape
+        R = len(reverse)
+        h0, W_x, W_h, b_x, b_h = (xp.stack(arrays) for arrays in zip(*direction_groups(directions, PER_DIRECTION)))
+        H = h0.shape[-1]
+        dtype = x.dtype
         on_gpu = cupy_kernels.applies_to(x)
-        W_x = to_planes(xp, W_x, PLANES, H)  # (3, D, H)
-        W_h = to_planes(xp, W_h, PLANES, H)  # (3, H, H)
-        b_x = to_planes(xp, b_x, PLANES, H)  # (3, H)
-        b_h = to_planes(xp, b_h, PLANES, H)
-        # sigmoid(a) = 1 / (1 + exp(-a)): the r and z weights are negated (exactly), so one
-        # exp call serves both gates (exp is cheaper than tanh in NumPy).
-        scale = xp.ones((3, 1, 1), dtype=x.dtype)
-        scale[:2] = -1.0
-        bias = b_x.copy()
-        bias[:2] += b_h[:2]  # b_h's r and z parts simply add; its n part sits inside r * m
-        inputs = with_ones_column(xp, x)
-        W_in = xp.concatenate([W_x, bias[:, None, :]], axis=1)  # the bias as the last row
-        projected = xp.matmul(inputs, W_in * scale).reshape(3, T, B, H)
-        W_h_scaled = W_h * scale
-        b_hn = b_h[2]
+        W_x = to_planes(xp, W_x, PLANES, H)  # (R, 3, D, H)
+        W_h = to_planes(xp, W_h, PLANES, H)  # (R, 3, H, H)
+        scale = xp.ones((1, 3, 1, 1), dtype=dtype)
+        scale[:, :2] = 0.5  # sigmoid(a) = (1 + tanh(a / 2)) / 2
+        inputs = stacked_inputs(xp, x, reverse)  # (R, T*B, D + 1)
+        W_in = xp.concatenate([W_x, to_planes(xp, b_x, PLANES, H)[:, :, None, :]], axis=2)  # b_x as the last row
+        W_h1 = xp.concatenate([W_h, to_planes(xp, b_h, PLANES, H)[:, :, None, :]], axis=2)  # b_h as the last row
+        act = workspace.empty(xp, (R, 3, T, B, H), dtype)  # planes r, z, n of every step
+        xp.matmul(inputs[:, None], W_in * scale, out=act.reshape(R, 3, T * B, H))
+        # On the CPU the activations overwrite the pre-activations; the GPU kernel writes them
+        # to a buffer of their own.
+        gates = xp.empty_like(act) if on_gpu else act
+        hs = workspace.empty(xp, (R, T + 1, 1, B, H + 1), dtype)  # hs[:, s]: [h_{t-1}, 1] before step s
+        hs[..., H] = 1
+        hs[:, 0, 0, :, :H] = h0
+        ms = workspace.empty(xp, (R, T, 3, B, H), dtype)  # h_{t-1} W_h + b_h of every step, planes r, z, n
+        product = xp.empty((R, B, H), dtype=dtype)
+        half = xp.full((), 0.5, dtype=dtype)  # (a Python number costs more per call)
+        W_h_scaled = W_h1 * scale
+        masks = direction_masks(xp, mask, reverse)  # (R, T, B, 1)
+        padded = None if masks is None else ~masks
+        for s in range(T):
+            m = ms[:, s]
+            xp.matmul(hs[:, s], W_h_scaled, out=m)
+            h_prev, h = hs[:, s, 0, :, :H], hs[:, s + 1, 0, :, :H]
+            if on_gpu:
+                valid = True if masks is None else masks[:, s]
+                cupy_kernels.gru_step(act[:, :, s], m, h_prev, valid, gates[:, :, s], h)
+                continue
+            step = act[:, :, s]
+            rz, n = step[:, :2], step[:, 2]
+            xp.add(rz, m[:, :2], out=rz)
+            xp.tanh(rz, out=rz)
+            xp.multiply(rz, half, out=rz)
+            xp.add(rz, half, out=rz)  # r, z
+            xp.multiply(step[:, 0], m[:, 2], out=product)
+            xp.add(n, product, out=n)
+            xp.tanh(n, out=n)
+            xp.subtract(h_prev, n, out=h)
+            xp.multiply(h, step[:, 1], out=h)
+            xp.add(h, n, out=h)
+            if padded is not None:  # past a sequence's end its state is carried unchanged
+                xp.copyto(h, h_prev, where=padded[:, s])
 
-        # On the CPU the activations r, z, n of each step overwrite its pre-activations; the
-        # GPU kernel writes them to a buffer of their own.
-        gates = xp.empty_like(projected) if on_gpu else projected
-        hn = xp.empty((T, B, H), dtype=x.dtype)  # m = h_{t-1} W_hn + b_hn of every step
-        hs = xp.empty((T + 1, B, H), dtype=x.dtype)
-        hs[first_slot(T, reverse)] = h0
-        recurrent = xp.empty((3, B, H), dtype=x.dtype)
-        product = xp.empty((B, H), dtype=x.dtype)
-        one = xp.ones((), dtype=x.dtype)  # (a Python number costs more per call)
-        padded = None if mask is None else ~mask
-        with quiet_overflow(xp):
-            for t, before, after in step_order(T, reverse):
-                xp.matmul(hs[before], W_h_scaled, out=recurrent)
-                if on_gpu:
-                    cupy_kernels.gru_step(projected[:, t], recurrent, b_hn, hs[before],
-                                          True if mask is None else mask[t], gates[:, t], hn[t], hs[after])
-                    continue
-                rz = gates[:2, t]
-                xp.add(rz, recurrent[:2], out=rz)
-                xp.exp(rz, out=rz)
-                xp.add(rz, one, out=rz)
-                xp.reciprocal(rz, out=rz)
-                r, z, n = gates[0, t], gates[1, t], gates[2, t]
-                m = hn[t]
-                xp.add(recurrent[2], b_hn, out=m)
-                xp.multiply(r, m, out=product)
-                n += product
-                xp.tanh(n, out=n)
-                h = hs[after]
-                xp.subtract(hs[before], n, out=h)  # h = n + z (h_prev - n)
-                h *= z
-                h += n
-                if padded is not None:  # past a sequence's end its state is carried unchanged
-                    xp.copyto(h, hs[before], where=padded[t])
+        self.save(inputs, hs, gates, ms[:, :, 2], W_x, W_h, mask, masks, reverse, zero_masked_outputs)
+        Y = sequence_outputs(xp, [hs[r, 1:, 0, :, :H] for r in range(R)], reverse, mask, zero_masked_outputs)
+        return (Y, *[hs[r, T, 0, :, :H].copy() for r in range(R)])
 
-        self.save(inputs, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs)
-        outputs = visible_outputs(hs, reverse, mask, zero_masked_outputs)
-        return outputs, hs[last_slot(T, reverse)].copy()
-
-    def backward(self, d_outputs, dh_n):
+    def backward(self, d_outputs, *dh_n):
         xp = self.xp
-        inputs, hs, gates, hn, W_x, W_h, mask, reverse, zero_masked_outputs = self.saved
-        _, B, H = hs.shape
-        T, D = gates.shape[1], W_x.shape[1]
+        inputs, hs, gates, m_n, W_x, W_h, mask, masks, reverse, zero_masked_outputs = self.saved
+        R, T, B, H = m_n.shape
+        D = W_x.shape[2]
         dtype = hs.dtype
-        d_outputs = output_gradient(d_outputs, mask, zero_masked_outputs)
-        h_prev = previous_of(hs, reverse)
-        chunk = steps_per_chunk(3 * B * H)
-        dh_factors = xp.empty((2, chunk, B, H), dtype=dtype)  # dz_pre, dn_pre = dh * these
-        dn_factors = xp.empty((2, chunk, B, H), dtype=dtype)  # dr_pre, dm = dn_pre * these
-        # Gradients packed as blocks dm, dr_pre, dz_pre, dn_pre: the recurrent side (W_h, b_h,
-        # h_{t-1}) reads the first three, the input side (W_x, b_x, x) the last three, each with
-        # one matmul.
-        d_gates = xp.empty((T, B, 4 * H), dtype=dtype)
-        gate_blocks = d_gates.reshape(T, B, 4, H)
-        W_h_T = packed(xp, W_h[[2, 0, 1]]).T  # (3H, H), blocks n, r, z matching dm, dr_pre, dz_pre
-        dh = dh_n.astype(dtype, copy=True)
-        dh_column = dh[:, None, :]  # (B, 1, H) view, to multiply pairs of gate blocks
-        dh_direct = xp.empty_like(dh)
+        d_out = output_gradients(xp, d_outputs, reverse, mask, zero_masked_outputs)  # (R, T, B, H)
+        h_prev = hs[:, :T, 0, :, :H]
+        chunk = steps_per_chunk(T, R * 5 * B * H, cupy_kernels.applies_to(hs))
+        # Local derivatives, planes dz_pre, dn_pre, dh_direct (times dh) and dm_n, dr_pre (times dn_pre).
+        local = workspace.empty(xp, (R, 5, chunk, B, H), dtype)
+        d_gates = workspace.empty(xp, (R, T, B, 5, H), dtype)  # per step: dm_n, dr_pre, dz_pre, dn_pre, dh_direct
+        recurrent_side = d_gates.reshape(R, T, B, 5 * H)[..., :3 * H]  # dm_n, dr_pre, dz_pre, for the matmuls
+        W_h_T = packed(xp, W_h[:, [2, 0, 1]]).transpose(0, 2, 1)  # (R, 3H, H), blocks n, r, z
+        dh = xp.stack(dh_n).astype(dtype, copy=False)
         on_gpu = cupy_kernels.applies_to(hs)
-        for start, stop, steps in backward_chunks(T, reverse, chunk):
-            # Local derivatives of a block of steps at once (see the module docstring).
-            to_zn, to_rm = dh_factors[:, :stop - start], dn_factors[:, :stop - start]
-            r, z, n = gates[:, start:stop]
-            one_minus_z = to_zn[1]
-            xp.subtract(1, z, out=one_minus_z)
-            xp.subtract(h_prev[start:stop], n, out=to_zn[0])
-            to_zn[0] *= z
-            to_zn[0] *= one_minus_z  # (h_{t-1} - n) z (1 - z)
-            xp.multiply(n, n, out=to_rm[1])
-            xp.subtract(1, to_rm[1], out=to_rm[1])
-            one_minus_z *= to_rm[1]  # (1 - z) (1 - n^2)
-            xp.subtract(1, r, out=to_rm[0])
-            to_rm[0] *= r
-            to_rm[0] *= hn[start:stop]  # m r (1 - r)
-            to_rm[1] = r
-            z_carry = z  # dh_{t-1} = dh * z_carry + the matmul
-            if mask is not None:
+        for start, stop in backward_chunks(T, chunk):
+            # The bracketed factors of the module docstring, for a block of steps at once.
+            block = local[:, :, :stop - start]
+            r, z, n = (gates[:, k, start:stop] for k in range(3))
+            k_z, k_n, z_carry, r_copy, k_r = (block[:, k] for k in range(5))
+            xp.subtract(1, z, out=k_n)
+            xp.subtract(h_prev[:, start:stop], n, out=k_z)
+            xp.multiply(k_z, z, out=k_z)
+            xp.multiply(k_z, k_n, out=k_z)  # (h_{t-1} - n) z (1 - z)
+            xp.multiply(n, n, out=k_r)
+            xp.subtract(1, k_r, out=k_r)
+            xp.multiply(k_n, k_r, out=k_n)  # (1 - z) (1 - n^2)
+            z_carry[...] = z
+            r_copy[...] = r
+            xp.subtract(1, r, out=k_r)
+            xp.multiply(k_r, r, out=k_r)
+            xp.multiply(k_r, m_n[:, start:stop], out=k_r)  # m_n r (1 - r)
+            if masks is not None:
                 # A padded step passes dh straight through and has no gate gradient.
-                valid = mask[start:stop]
-                to_zn *= valid
-                z_carry = xp.where(valid, z, 1)
-            zn_by_step, rm_by_step = to_zn.transpose(1, 2, 0, 3), to_rm.transpose(1, 2, 0, 3)  # (steps, B, 2, H)
-            for t in steps:
-                k = t - start
-                blocks = gate_blocks[t]
-                dh += d_outputs[t]
+                xp.multiply(block[:, :2], masks[:, None, start:stop], out=block[:, :2])
+                xp.copyto(z_carry, 1, where=~masks[:, start:stop])
+            by_step = block.transpose(0, 2, 3, 1, 4)  # (R, steps, B, 5, H), lined up with d_gates[:, s]
+            for s in range(stop - 1, start - 1, -1):
+                factors, planes = by_step[:, s - start], d_gates[:, s]
+                xp.add(dh, d_out[:, s], out=dh)
                 if on_gpu:
-                    cupy_kernels.gru_step_backward(dh, to_zn[:, k], to_rm[:, k], z_carry[k], blocks.transpose(1, 0, 2),
-                                                   dh_direct)
+                    cupy_kernels.gru_step_backward(dh, factors, planes)
                 else:
-                    xp.multiply(dh_column, zn_by_step[k], out=blocks[:, 2:])  # dz_pre, dn_pre
-                    xp.multiply(blocks[:, 3:], rm_by_step[k], out=blocks[:, 1::-1])  # dr_pre, dm
-                    xp.multiply(dh, z_carry[k], out=dh_direct)
-                xp.matmul(d_gates[t, :, :3 * H], W_h_T, out=dh)
-                dh += dh_direct
+                    xp.multiply(dh[:, :, None], factors[:, :, :3], out=planes[:, :, 2:])  # dz_pre, dn_pre, dh_direct
+                    xp.multiply(planes[:, :, 3:4], factors[:, :, 3:], out=planes[:, :, :2])  # dm_n, dr_pre
+                xp.matmul(recurrent_side[:, s], W_h_T, out=dh)
+                xp.add(dh, planes[:, :, 4], out=dh)
 
-        flat = d_gates.reshape(T * B, 4 * H)
-        recurrent_side = flat[:, :3 * H]  # blocks n, r, z (dm, dr_pre, dz_pre)
-        input_side = flat[:, H:]  # blocks r, z, n (dr_pre, dz_pre, dn_pre)
-        dx = (input_side @ packed(xp, W_x).T).reshape(T, B, D) if self.needs_input_grad[0] else None
-        dW_in = inputs.T @ input_side  # rows dW_x, then db_x (the ones column)
-        dW_h = h_prev.reshape(T * B, H).T @ recurrent_side
-        return (dx, dh, to_api_order(xp, dW_in[:D], PLANES, H), to_api_order(xp, dW_h, RECURRENT_BLOCKS, H),
-                to_api_order(xp, dW_in[D], PLANES, H),
-                to_api_order(xp, recurrent_side.sum(axis=0), RECURRENT_BLOCKS, H))
+        flat = d_gates.reshape(R, T * B, 5 * H)
+        input_side = flat[..., H:4 * H]  # blocks r, z, n (dr_pre, dz_pre, dn_pre)
+        dx = None
+        if self.needs_input_grad[0]:
+            dx = input_gradient(xp.matmul(input_side, packed(xp, W_x).transpose(0, 2, 1)).reshape(R, T, B, D), reverse)
+        dW_in = xp.matmul(inputs.transpose(0, 2, 1), input_side)  # rows dW_x, then db_x (the ones column)
+        dW_h1 = xp.matmul(hs[:, :T, 0].reshape(R, T * B, H + 1).transpose(0, 2, 1), flat[..., :3 * H])  # and db_h
+        grads = [dx]
+        for k in range(R):
+            grads += [dh[k], to_api_order(xp, dW_in[k, :D], PLANES, H),
+                      to_api_order(xp, dW_h1[k, :H], RECURRENT_BLOCKS, H), to_api_order(xp, dW_in[k, D], PLANES, H),
+                      to_api_order(xp, dW_h1[k, H], RECURRENT_BLOCKS, H)]
+        return tuple(grads)
 
 
 def gru_sequence(x: Tensor, h0: Tensor, W_x: Tensor, W_h: Tensor, b_x: Tensor, b_h: Tensor, *,
@@ -191,5 +186,23 @@ def gru_sequence(x: Tensor, h0: Tensor, W_x: Tensor, W_h: Tensor, b_x: Tensor, b
     """
     T, B, _, _ = check_arguments("gru_sequence", 3, x, {"h0": h0}, W_x, W_h, {"b_x": b_x, "b_h": b_h})
     mask = length_mask(lengths, T, B, backend.get_array_module(x.data))
-    return GRUSequence.apply(x, h0, W_x, W_h, b_x, b_h, mask=mask, reverse=bool(reverse),
+    return GRUSequence.apply(x, h0, W_x, W_h, b_x, b_h, mask=mask, reverse=(bool(reverse),),
                              zero_masked_outputs=bool(zero_masked_outputs))
+
+
+def gru_bidirectional(x: Tensor, forward: tuple, backward: tuple, *, lengths: Any = None,
+                      zero_masked_outputs: bool = True) -> tuple[Tensor, Tensor, Tensor]:
+    """Both directions of a bidirectional GRU layer in one time loop.
+
+    Args:
+        x: inputs (T, B, D).
+        forward, backward: each direction's (h0, W_x, W_h, b_x, b_h), shaped as for
+            ``gru_sequence``; the backward direction reads t = T-1 .. 0.
+        lengths, zero_masked_outputs: as for ``gru_sequence``.
+
+    Returns:
+        (Y, h_f, h_b): Y (T, B, 2H) holds the forward outputs then the backward outputs of
+        every time step; the final states are (B, H).
+    """
+    return apply_bidirectional(GRUSequence, "gru_bidirectional", 3, x, forward, backward, ("h0",), ("b_x", "b_h"),
+                               lengths, zero_masked_outputs)

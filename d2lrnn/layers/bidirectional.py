@@ -8,14 +8,19 @@ With ``return_sequences`` the backward sequence is flipped back in time before m
 position t pairs the forward state after x_0..x_t with the backward state after x_{T-1}..x_t.
 Without it, the forward layer's last output meets the backward layer's last output (the one
 after reading x_0). Masked steps of returned sequences are zeros in both halves.
+
+Where both layers can take the fast path, one bidirectional kernel call runs the two
+directions in the same time loop (``fast_path.run_bidirectional``).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from ..autograd import Tensor
+from . import fast_path
 from .layer import Layer
 from .merge import MERGE_MODES, merge
+from .rnn import RNN
 from .serialization import deserialize_layer, serialize_layer
 
 
@@ -80,8 +85,12 @@ class Bidirectional(Layer):
     def call(self, sequences: Tensor, initial_state: Any = None, mask: Any = None, training: bool = False) -> Any:
         """sequences (B, T, D) -> the merged output, then the forward and backward states if return_state."""
         forward_state, backward_state = self._split_initial_state(initial_state)
-        y_forward = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
-        y_backward = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
+        fused = self._call_fused(sequences, forward_state, backward_state, mask, training)
+        if fused is not None:
+            y_forward, y_backward = fused
+        else:
+            y_forward = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
+            y_backward = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
         states: list = []
         if self.return_state:
             states = list(y_forward[1:]) + list(y_backward[1:])
@@ -95,6 +104,29 @@ class Bidirectional(Layer):
         if len(outputs) == 1 and not states:
             return outputs[0]
         return tuple(outputs + states)
+
+    def _call_fused(self, sequences: Tensor, forward_state: Any, backward_state: Any, mask: Any,
+                    training: bool) -> tuple | None:
+        """Both directions in one fused kernel call (one time loop), or None where that cannot run.
+
+        Returns what the two layers' own calls would return.
+        """
+        layers = (self.forward_layer, self.backward_layer)
+        if not all(isinstance(layer, RNN) for layer in layers):
+            return None
+        if fast_path.bidirectional_unavailable_reason(*layers, training) is not None:
+            return None
+        prepared = [layer._prepare_call(sequences, state, mask)
+                    for layer, state in zip(layers, (forward_state, backward_state))]
+        mask = prepared[0][0]
+        if any(layer.fused_unavailable_reason(mask) is not None for layer in layers):
+            return None
+        results = fast_path.run_bidirectional(*layers, sequences, prepared[0][1], prepared[1][1], mask)
+        outputs = []
+        for layer, result in zip(layers, results):
+            layer.last_call_path = "fused"
+            outputs.append(layer._finish_call(*result))
+        return tuple(outputs)
 
     def _split_initial_state(self, initial_state: Any) -> tuple:
         """[forward states..., backward states...] -> (forward half, backward half)."""

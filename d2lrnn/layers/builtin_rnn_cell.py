@@ -112,6 +112,12 @@ class BuiltinRNNCell(DropoutRNNCell, AbstractRNNCell):
         ``call`` -> (outputs (T, B, U) with Y[t] at time index t, final states)."""
         raise NotImplementedError(f"{type(self).__name__} has no fused kernel")
 
+    def fused_bidirectional(self, x: Tensor, states: list, backward: "BuiltinRNNCell", backward_states: list,
+                            **options: Any) -> tuple:
+        """This cell forward and ``backward`` (a cell of the same class) reading t = T-1 .. 0, in one
+        bidirectional kernel call -> (outputs (T, B, 2U), forward final states, backward final states)."""
+        raise NotImplementedError(f"{type(self).__name__} has no fused kernel")
+
     def fused_unavailable_reason(self) -> str | None:
         """Which of this cell's settings its fused kernel cannot compute, or None."""
         if self.activation is not activations.tanh:

@@ -84,6 +84,13 @@ class GRUCell(BuiltinRNNCell):
                                           recurrent_bias, **options)
         return outputs, [h]
 
+    def fused_bidirectional(self, x: Tensor, states: list, backward: "GRUCell", backward_states: list,
+                            **options: Any) -> tuple:
+        outputs, h_f, h_b = kernels.gru_bidirectional(
+            x, (states[0], self.kernel, self.recurrent_kernel, *self._biases()),
+            (backward_states[0], backward.kernel, backward.recurrent_kernel, *backward._biases()), **options)
+        return outputs, [h_f], [h_b]
+
     def fused_unavailable_reason(self) -> str | None:
         reason = super().fused_unavailable_reason()
         if reason is None and not self.reset_after:

@@ -73,6 +73,13 @@ class LSTMCell(BuiltinRNNCell):
         outputs, h, c = kernels.lstm_sequence(x, h0, c0, self.kernel, self.recurrent_kernel, self.bias, **options)
         return outputs, [h, c]
 
+    def fused_bidirectional(self, x: Tensor, states: list, backward: "LSTMCell", backward_states: list,
+                            **options: Any) -> tuple:
+        outputs, forward_final, backward_final = kernels.lstm_bidirectional(
+            x, (*states, self.kernel, self.recurrent_kernel, self.bias),
+            (*backward_states, backward.kernel, backward.recurrent_kernel, backward.bias), **options)
+        return outputs, list(forward_final), list(backward_final)
+
 
 class LSTM(BuiltinRNN):
     """Long Short-Term Memory over a whole sequence: ``RNN(LSTMCell(...))`` in one layer.

@@ -124,6 +124,21 @@ class RNN(Layer):
     # -------------------------------------------------------------------- call
     def call(self, sequences: Any, initial_state: Any = None, mask: Any = None, training: bool = False) -> Any:
         """sequences (B, T, D) -> output (B, U) or (B, T, U), then the final states if return_state."""
+        mask, states = self._prepare_call(sequences, initial_state, mask)
+        reason = self.fused_unavailable_reason(mask)
+        if reason is None:
+            self.last_call_path = "fused"
+            last_output, sequence, states = fast_path.run(self, sequences, states, mask, training)
+        elif self.use_fused:
+            raise ValueError(f"use_fused=True, but layer '{self.name}' cannot run the fused kernel: {reason}. "
+                             "Pass use_fused=None to fall back to the generic loop.")
+        else:
+            self.last_call_path = "generic"
+            last_output, sequence, states = self._loop(sequences, states, mask, training)
+        return self._finish_call(last_output, sequence, states)
+
+    def _prepare_call(self, sequences: Any, initial_state: Any, mask: Any) -> tuple[Any, list]:
+        """Check the inputs and the mask; returns (mask, initial states)."""
         if isinstance(sequences, list):
             raise ValueError(_list_input_message(self, len(sequences)))
         _check_rank(self, sequences.shape)
@@ -141,23 +156,18 @@ class RNN(Layer):
         if steps == 0:
             raise ValueError(f"Input 0 of layer '{self.name}' has no time steps: shape {tuple(sequences.shape)}")
         mask = _check_mask(self, mask, batch, steps)
-        states = self._initial_states(initial_state, batch)
+        return mask, self._initial_states(initial_state, batch)
 
-        reason = fast_path.unavailable_reason(self, mask) if self.use_fused is not False else "use_fused=False"
-        if reason is None:
-            self.last_call_path = "fused"
-            last_output, sequence, states = fast_path.run(self, sequences, states, mask, training)
-        elif self.use_fused:
-            raise ValueError(f"use_fused=True, but layer '{self.name}' cannot run the fused kernel: {reason}. "
-                             "Pass use_fused=None to fall back to the generic loop.")
-        else:
-            self.last_call_path = "generic"
-            last_output, sequence, states = self._loop(sequences, states, mask, training)
-
+    def _finish_call(self, last_output: Tensor, sequence: Any, states: list) -> Any:
+        """Keep the states of a stateful layer; return the output, then the states if return_state."""
         if self.stateful:
             self.states = _map_states(states, lambda s: s.detach())
         output = sequence if self.return_sequences else last_output
         return (output, *states) if self.return_state else output
+
+    def fused_unavailable_reason(self, mask: Any) -> str | None:
+        """Why this call cannot take the fast path (None if it can); ``use_fused=False`` is a reason."""
+        return fast_path.unavailable_reason(self, mask) if self.use_fused is not False else "use_fused=False"
 
     def _loop(self, sequences: Tensor, states: list, mask: Any, training: bool) -> tuple:
         """The generic loop: one cell call per step. Returns (last output, sequence or None, states)."""

@@ -63,6 +63,14 @@ class SimpleRNNCell(BuiltinRNNCell):
                                           activation=activations.serialize(self.activation), **options)
         return outputs, [h]
 
+    def fused_bidirectional(self, x: Tensor, states: list, backward: "SimpleRNNCell", backward_states: list,
+                            **options: Any) -> tuple:
+        outputs, h_f, h_b = kernels.rnn_bidirectional(
+            x, (states[0], self.kernel, self.recurrent_kernel, self.bias),
+            (backward_states[0], backward.kernel, backward.recurrent_kernel, backward.bias),
+            activation=activations.serialize(self.activation), **options)
+        return outputs, [h_f], [h_b]
+
     def fused_unavailable_reason(self) -> str | None:
         if self.activation not in (activations.tanh, activations.relu):
             return (f"activation={activations.serialize(self.activation)!r} "

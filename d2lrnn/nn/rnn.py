@@ -20,19 +20,21 @@ The parameters have PyTorch's names, shapes, gate order and initialisation U(-1/
 ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), and the same with ``_reverse`` for the backward
 direction, G = 1, 4, 3. So ``load_state_dict(torch_model.state_dict())`` works.
 
-Every layer and direction runs one fused kernel (``d2lrnn.kernels``) on weights converted
-by ``d2lrnn.kernels.layouts``, so gradients arrive in the PyTorch-layout parameters. The
-backward direction runs with ``reverse=True`` and its outputs stay at their time index, so
-the two directions concatenate along the feature axis, as in PyTorch.
+Every layer runs one fused kernel (``d2lrnn.kernels``) on weights converted by
+``d2lrnn.kernels.layouts``, so gradients arrive in the PyTorch-layout parameters. A
+bidirectional layer runs both directions in one kernel call (``*_bidirectional``: one time
+loop over stacked states); the backward direction's outputs stay at their time index, so the
+output holds the two directions side by side along the feature axis, as in PyTorch.
 """
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from ..autograd import Tensor, concat, functional, stack, zeros
+from ..autograd import Tensor, functional, stack, zeros
 from ..checks import check_positive_int
-from ..kernels import gru_sequence, layouts, lstm_sequence, rnn_sequence
+from ..kernels import (gru_bidirectional, gru_sequence, layouts, lstm_bidirectional, lstm_sequence,
+                       rnn_bidirectional, rnn_sequence)
 from . import init
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence, batch_permutation, packed_rows, padded_sorted
@@ -86,6 +88,11 @@ class RNNBase(Module):
 
         ``lengths`` (B,) marks right-padded sequences: their states stop at their own last step.
         """
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def _run_both(self, x: Tensor, forward: tuple, backward: tuple, lengths: Any = None) -> tuple:
+        """Run both directions of one layer, each given as (states, weights): returns
+        (output (T, B, 2H), forward final states, backward final states); ``lengths`` as for ``_run_kernel``."""
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     def _check_input(self, x: Any) -> Tensor:
@@ -177,16 +184,18 @@ class RNNBase(Module):
         finals: list[list] = [[] for _ in range(self.state_count)]
         layer_input = x
         for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(self.num_directions):
-                k = layer * self.num_directions + direction
-                output, *states = self._run_kernel(layer_input, [s[k] for s in initial],
-                                                   self._layer_weights(layer, direction), reverse=direction == 1,
-                                                   lengths=lengths)
-                outputs.append(output)
+            k = layer * self.num_directions
+            if self.num_directions == 1:
+                layer_input, *states = self._run_kernel(layer_input, [s[k] for s in initial],
+                                                        self._layer_weights(layer, 0), reverse=False, lengths=lengths)
+                per_direction = [states]
+            else:  # both directions in one kernel call; its output holds forward then backward features
+                layer_input, *per_direction = self._run_both(
+                    layer_input, ([s[k] for s in initial], self._layer_weights(layer, 0)),
+                    ([s[k + 1] for s in initial], self._layer_weights(layer, 1)), lengths=lengths)
+            for states in per_direction:
                 for final, state in zip(finals, states):
                     final.append(state)
-            layer_input = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)
             if layer < self.num_layers - 1:
                 layer_input = functional.dropout(layer_input, self.dropout, self.training)
         return layer_input, [stack(final, axis=0) for final in finals]
@@ -220,6 +229,12 @@ class RNN(RNNBase):
         return rnn_sequence(x, *states, *layouts.rnn_from_torch(*weights), reverse=reverse, lengths=lengths,
                             activation=self.nonlinearity)
 
+    def _run_both(self, x: Tensor, forward: tuple, backward: tuple, lengths: Any = None) -> tuple:
+        Y, h_f, h_b = rnn_bidirectional(x, (*forward[0], *layouts.rnn_from_torch(*forward[1])),
+                                        (*backward[0], *layouts.rnn_from_torch(*backward[1])),
+                                        lengths=lengths, activation=self.nonlinearity)
+        return Y, [h_f], [h_b]
+
     def _repr_defaults(self) -> list:
         return [("nonlinearity", "tanh")] + super()._repr_defaults()
 
@@ -233,6 +248,10 @@ class LSTM(RNNBase):
     def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool, lengths: Any = None) -> tuple:
         return lstm_sequence(x, *states, *layouts.lstm_from_torch(*weights), reverse=reverse, lengths=lengths)
 
+    def _run_both(self, x: Tensor, forward: tuple, backward: tuple, lengths: Any = None) -> tuple:
+        return lstm_bidirectional(x, (*forward[0], *layouts.lstm_from_torch(*forward[1])),
+                                  (*backward[0], *layouts.lstm_from_torch(*backward[1])), lengths=lengths)
+
 
 class GRU(RNNBase):
     """GRU with gates r, z, n and the reset gate applied after the recurrent matmul, as torch.nn.GRU."""
@@ -241,6 +260,11 @@ class GRU(RNNBase):
 
     def _run_kernel(self, x: Tensor, states: list, weights: list, reverse: bool, lengths: Any = None) -> tuple:
         return gru_sequence(x, *states, *layouts.gru_from_torch(*weights), reverse=reverse, lengths=lengths)
+
+    def _run_both(self, x: Tensor, forward: tuple, backward: tuple, lengths: Any = None) -> tuple:
+        Y, h_f, h_b = gru_bidirectional(x, (*forward[0], *layouts.gru_from_torch(*forward[1])),
+                                        (*backward[0], *layouts.gru_from_torch(*backward[1])), lengths=lengths)
+        return Y, [h_f], [h_b]
 
 
 __all__ = ["RNN", "LSTM", "GRU"]
