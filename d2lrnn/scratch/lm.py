@@ -59,13 +59,13 @@ class RNNLMScratch(Classifier):
     def one_hot(self, X: Any) -> Tensor:
         """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size).
 
-        Tensors and CuPy arrays keep their device; a list or NumPy array goes to this model's.
+        The indices (a list, an array or a Tensor) go to the device of this model's weights, as
+        the inputs of its first matmul must; integers carry no gradient, so nothing is lost.
         """
-        if isinstance(X, Tensor) or backend.is_gpu_array(X):
-            indices = backend.get_array_module(X).asarray(X.data if isinstance(X, Tensor) else X)
-        else:  # a list or NumPy array goes where this model's weights are
-            parameters = self.parameters()
-            indices = backend.to_device(X, parameters[0].device if parameters else backend.default_device())
+        indices = X.data if isinstance(X, Tensor) else X
+        parameters = self.parameters()
+        device = parameters[0].device if parameters else backend.device_of(indices)
+        indices = backend.to_device(indices, device)
         if indices.ndim != 2:
             raise ValueError(f"{type(self).__name__}: X must be token indices of shape (batch_size, num_steps), "
                              f"got shape {indices.shape}")
