@@ -98,47 +98,29 @@ class CallbackList:
         for c in self.callbacks:
             getattr(c, hook)(*args)
 
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self._call("on_train_begin", logs)
 
-    def on_train_end(self, logs: dict | None = None) -> None:
-        self._call("on_train_end", logs)
+def _notify_all(hook: str) -> Any:
+    """A ``CallbackList`` method that calls ``hook`` on each callback, with Callback's signature."""
+    if "epoch" in hook or "batch" in hook:
+        def notify(self: CallbackList, index: int, logs: dict | None = None) -> None:
+            self._call(hook, index, logs)
+    else:
+        def notify(self: CallbackList, logs: dict | None = None) -> None:
+            self._call(hook, logs)
+    notify.__name__ = hook
+    notify.__qualname__ = f"CallbackList.{hook}"
+    notify.__doc__ = f"Calls ``{hook}`` on each callback in turn."
+    return notify
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._call("on_epoch_begin", epoch, logs)
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self._call("on_epoch_end", epoch, logs)
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_train_batch_begin", batch, logs)
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_train_batch_end", batch, logs)
-
-    def on_test_begin(self, logs: dict | None = None) -> None:
-        self._call("on_test_begin", logs)
-
-    def on_test_end(self, logs: dict | None = None) -> None:
-        self._call("on_test_end", logs)
-
-    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_test_batch_begin", batch, logs)
-
-    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_test_batch_end", batch, logs)
-
-    def on_predict_begin(self, logs: dict | None = None) -> None:
-        self._call("on_predict_begin", logs)
-
-    def on_predict_end(self, logs: dict | None = None) -> None:
-        self._call("on_predict_end", logs)
-
-    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_predict_batch_begin", batch, logs)
-
-    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_predict_batch_end", batch, logs)
+# Every hook fit/evaluate/predict notify (on_batch_* are reached through on_train_batch_*).
+_FORWARDED_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+                    "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+                    "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+                    "on_predict_batch_begin", "on_predict_batch_end")
+for _hook in _FORWARDED_HOOKS:
+    setattr(CallbackList, _hook, _notify_all(_hook))
+del _hook
 
 
 class History(Callback):
