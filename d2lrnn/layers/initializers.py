@@ -183,40 +183,23 @@ class _FixedVarianceScaling(VarianceScaling):
         return {"seed": self.seed}
 
 
-class GlorotUniform(_FixedVarianceScaling):
-    """U(-L, L) with L = sqrt(6 / (fan_in + fan_out)): Keras's default kernel initializer."""
-
-    SETTINGS = (1.0, "fan_avg", "uniform")
-
-
-class GlorotNormal(_FixedVarianceScaling):
-    """Truncated normal with variance 2 / (fan_in + fan_out)."""
-
-    SETTINGS = (1.0, "fan_avg", "truncated_normal")
+def _named_variance_scaling(name: str, settings: tuple, doc: str) -> type:
+    """A ``_FixedVarianceScaling`` subclass called ``name`` with (scale, mode, distribution) = ``settings``."""
+    return type(name, (_FixedVarianceScaling,), {"SETTINGS": settings, "__doc__": doc, "__module__": __name__})
 
 
-class HeNormal(_FixedVarianceScaling):
-    """Truncated normal with variance 2 / fan_in."""
-
-    SETTINGS = (2.0, "fan_in", "truncated_normal")
-
-
-class HeUniform(_FixedVarianceScaling):
-    """U(-L, L) with L = sqrt(6 / fan_in)."""
-
-    SETTINGS = (2.0, "fan_in", "uniform")
-
-
-class LecunNormal(_FixedVarianceScaling):
-    """Truncated normal with variance 1 / fan_in."""
-
-    SETTINGS = (1.0, "fan_in", "truncated_normal")
-
-
-class LecunUniform(_FixedVarianceScaling):
-    """U(-L, L) with L = sqrt(3 / fan_in)."""
-
-    SETTINGS = (1.0, "fan_in", "uniform")
+GlorotUniform = _named_variance_scaling("GlorotUniform", (1.0, "fan_avg", "uniform"),
+                                        "U(-L, L) with L = sqrt(6 / (fan_in + fan_out)): Keras's default kernel initializer.")
+GlorotNormal = _named_variance_scaling("GlorotNormal", (1.0, "fan_avg", "truncated_normal"),
+                                       "Truncated normal with variance 2 / (fan_in + fan_out).")
+HeNormal = _named_variance_scaling("HeNormal", (2.0, "fan_in", "truncated_normal"),
+                                   "Truncated normal with variance 2 / fan_in.")
+HeUniform = _named_variance_scaling("HeUniform", (2.0, "fan_in", "uniform"),
+                                    "U(-L, L) with L = sqrt(6 / fan_in).")
+LecunNormal = _named_variance_scaling("LecunNormal", (1.0, "fan_in", "truncated_normal"),
+                                      "Truncated normal with variance 1 / fan_in.")
+LecunUniform = _named_variance_scaling("LecunUniform", (1.0, "fan_in", "uniform"),
+                                       "U(-L, L) with L = sqrt(3 / fan_in).")
 
 
 class Orthogonal(Initializer):
