@@ -9,9 +9,12 @@ from __future__ import annotations
 class Configurable:
     """Base for objects rebuilt from ``get_config()``: ``type(x).from_config(x.get_config())`` is like ``x``."""
 
+    # The names of the constructor arguments, each kept as the attribute of the same name.
+    CONFIG: tuple[str, ...] = ()
+
     def get_config(self) -> dict:
-        """The constructor arguments (none here)."""
-        return {}
+        """The constructor arguments named in ``CONFIG``, with their values."""
+        return {name: getattr(self, name) for name in self.CONFIG}
 
     @classmethod
     def from_config(cls, config: dict) -> "Configurable":

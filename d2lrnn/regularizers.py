@@ -43,6 +43,8 @@ class Regularizer(Configurable):
 class L1L2(Regularizer):
     """``l1 * sum(|w|) + l2 * sum(w ** 2)``. Both factors default to 0.0 (no penalty), as in Keras 3."""
 
+    CONFIG = ("l1", "l2")
+
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = _validate_factor(0.0 if l1 is None else l1, "l1")
         self.l2 = _validate_factor(0.0 if l2 is None else l2, "l2")
@@ -57,28 +59,23 @@ class L1L2(Regularizer):
             penalty = penalty + self.l2 * (weight * weight).sum()
         return penalty
 
-    def get_config(self) -> dict:
-        return {"l1": self.l1, "l2": self.l2}
-
 
 class L1(L1L2):
     """``l1 * sum(|w|)``, default ``l1=0.01``."""
 
+    CONFIG = ("l1",)
+
     def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=0.01 if l1 is None else l1)
-
-    def get_config(self) -> dict:
-        return {"l1": self.l1}
 
 
 class L2(L1L2):
     """``l2 * sum(w ** 2)``, default ``l2=0.01`` (no 1/2 factor)."""
 
+    CONFIG = ("l2",)
+
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=0.01 if l2 is None else l2)
-
-    def get_config(self) -> dict:
-        return {"l2": self.l2}
 
 
 # Keras 3 exposes the classes under lower-case names too; these are aliases, not functions.

@@ -18,6 +18,13 @@ import numpy as np
 class SimulatedGpuArray(np.ndarray):
     """NumPy data that d2lrnn must treat as GPU data."""
 
+    def __getitem__(self, index: Any) -> Any:
+        result = super().__getitem__(index)
+        if isinstance(result, np.ndarray):
+            return result
+        # One element: CuPy returns a 0-d view of the array, NumPy a detached scalar.
+        return super().__getitem__((*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis))
+
 
 def cuda_to_python(body: str) -> str:
     """Translate the small CUDA subset used by the kernels into Python statements."""

@@ -145,3 +145,10 @@ class WrongTanh(d2l.Function):
     def backward(self, grad):
         (y,) = self.saved
         return grad * (1 - y)
+
+
+def test_language_model_takes_tokens_from_anywhere(gpu):
+    model = d2l.RNNLMScratch(d2l.GRUScratch(VOCAB, H), VOCAB).to("gpu")
+    cpu_tokens = d2l.tensor(tokens(), device="cpu")  # as a data set stores them
+    for X in (cpu_tokens, cpu_tokens.numpy(), cpu_tokens.numpy().tolist()):
+        assert model(X).device == "gpu"

@@ -1,5 +1,6 @@
 """Guards against silent wrong results: saved-array versions, detect_anomaly, NaN in training,
 Keras's masked outputs, devices of wrapper layers, all-or-nothing loading, download deadlines."""
+import dataclasses
 import http.server
 import importlib
 import os
@@ -347,8 +348,15 @@ def test_a_data_folder_that_is_a_file_is_a_local_problem(monkeypatch, tmp_path):
         download("time_machine")
 
 
+def download_only(monkeypatch, name):
+    """The data set as if it did not ship inside the package: only the cache can provide it."""
+    monkeypatch.setitem(download_module.DATA_HUB, name, dataclasses.replace(download_module.DATA_HUB[name],
+                                                                            packaged=False))
+
+
 def test_a_cache_that_cannot_be_created_is_a_local_problem(monkeypatch, tmp_path):
     (tmp_path / "file").write_text("x")
+    download_only(monkeypatch, "time_machine")
     monkeypatch.setattr(download_module.urllib.request, "urlopen", None)
     with pytest.raises(CacheDirectoryError, match="cannot create the cache directory"):
         download("time_machine", str(tmp_path / "file" / "cache"))
@@ -359,6 +367,7 @@ def test_an_unwritable_cache_is_a_local_problem(monkeypatch, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     cache.chmod(0o500)
+    download_only(monkeypatch, "time_machine")
     monkeypatch.setattr(download_module.urllib.request, "urlopen", None)
     with pytest.raises(CacheDirectoryError, match="not writable"):
         download("time_machine", str(cache))

@@ -17,8 +17,7 @@ from simulated_gpu import NumPyElementwiseKernel, cuda_to_python
 from test_kernels import (BIDIRECTIONAL_CASES, CASES, KINDS, gradients, make_arguments, make_bidirectional_arguments,
                           run_bidirectional, run_kernel)
 
-FACTORIES = [cupy_kernels._rnn_forward, cupy_kernels._lstm_forward, cupy_kernels._lstm_backward,
-             cupy_kernels._gru_forward, cupy_kernels._gru_backward]
+FACTORIES = [cupy_kernels._kernel]
 
 
 class FakeCuPy:

@@ -170,3 +170,11 @@ def test_display_false_shows_nothing_in_jupyter(notebook, capsys):
     board.draw(1, 1, "loss")
     board.finish()
     assert shown == [] and shell.events.callbacks == [] and capsys.readouterr().out == ""
+
+
+def test_the_title_is_drawn_above_the_plot():
+    from d2lrnn.training import ProgressBoard as Board
+    board = Board(title="RNNLMScratch(RNNScratch)", ylabel="ppl", display=False)
+    board.draw(0.5, 3.0, "train_ppl")
+    axes = board.render().axes[0]
+    assert axes.get_title() == "RNNLMScratch(RNNScratch)" and axes.get_ylabel() == "ppl"

@@ -134,3 +134,41 @@ def test_bad_token_shape_is_named():
 def test_concise_module_in_the_scratch_model_is_named():
     with pytest.raises(TypeError, match="RNNLMScratch: rnn must be a scratch layer .* use RNNLM"):
         RNNLMScratch(d2l.nn.RNN(4, 3), vocab_size=4)
+
+
+def test_sampling_frequencies_follow_the_tempered_softmax():
+    from d2lrnn.scratch.lm import next_token_picker
+    logits = np.array([2.0, 1.0, 0.0, -1.0, 0.5])
+    for temperature, top_k in [(1.0, None), (0.5, None), (2.0, None), (1.0, 2)]:
+        pick = next_token_picker(temperature, top_k, seed=3)
+        counts = np.bincount([pick(logits) for _ in range(20000)], minlength=5) / 20000
+        scaled = np.exp(logits / temperature)
+        if top_k is not None:
+            scaled[np.argsort(logits)[:-top_k]] = 0
+        expected = scaled / scaled.sum()
+        np.testing.assert_allclose(counts, expected, atol=0.015)
+        if top_k is not None:
+            assert counts[np.argsort(logits)[:-top_k]].sum() == 0
+
+
+def test_predict_samples_reproducibly_and_greedy_is_the_default():
+    vocab = TinyVocab(" abcdef")
+    model = make_lm(vocab_size=7, num_hiddens=6, sigma=1.5)
+    greedy = model.predict("bad", 30, vocab)
+    assert model.predict("bad", 30, vocab, temperature=0) == greedy
+    assert model.predict("bad", 30, vocab, temperature=5.0, top_k=1, seed=1) == greedy  # top-1 is the arg-max
+    first = model.predict("bad", 30, vocab, temperature=1.5, seed=7)
+    assert model.predict("bad", 30, vocab, temperature=1.5, seed=7) == first
+    others = {model.predict("bad", 30, vocab, temperature=1.5, seed=s) for s in range(5)}
+    assert len(others) > 1 and first.startswith("bad") and len(first) == 33
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"temperature": -1.0}, "temperature: expected a finite number >= 0"),
+    ({"temperature": float("nan")}, "temperature: expected a finite number >= 0"),
+    ({"temperature": 1.0, "top_k": 0}, "top_k: expected a positive int, got 0"),
+    ({"temperature": 1.0, "seed": -2}, "seed: expected a non-negative int, got -2"),
+])
+def test_predict_rejects_bad_sampling_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        make_lm().predict("ab", 3, TinyVocab(" abcdef"), **kwargs)

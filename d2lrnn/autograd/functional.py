@@ -60,34 +60,23 @@ def matmul(a: Any, b: Any) -> Tensor:
     return ops.MatMul.apply(a, b)
 
 
-def tanh(x: Any) -> Tensor:
-    """Element-wise tanh(x), same shape."""
-    return _elementwise(x, Tensor.tanh)
+def _elementwise_form(name: str, doc: str) -> Any:
+    """The function form ``name(x)`` of the element-wise Tensor method ``name`` (see ``_elementwise``)."""
+    method = getattr(Tensor, name)
+
+    def form(x: Any) -> Tensor:
+        return _elementwise(x, method)
+    form.__name__ = form.__qualname__ = name
+    form.__doc__ = doc
+    return form
 
 
-def sigmoid(x: Any) -> Tensor:
-    """Element-wise 1 / (1 + exp(-x)), same shape."""
-    return _elementwise(x, Tensor.sigmoid)
-
-
-def relu(x: Any) -> Tensor:
-    """Element-wise max(x, 0), same shape."""
-    return _elementwise(x, Tensor.relu)
-
-
-def exp(x: Any) -> Tensor:
-    """Element-wise e^x, same shape."""
-    return _elementwise(x, Tensor.exp)
-
-
-def log(x: Any) -> Tensor:
-    """Element-wise natural logarithm, same shape."""
-    return _elementwise(x, Tensor.log)
-
-
-def sqrt(x: Any) -> Tensor:
-    """Element-wise square root, same shape."""
-    return _elementwise(x, Tensor.sqrt)
+tanh = _elementwise_form("tanh", "Element-wise tanh(x), same shape.")
+sigmoid = _elementwise_form("sigmoid", "Element-wise 1 / (1 + exp(-x)), same shape.")
+relu = _elementwise_form("relu", "Element-wise max(x, 0), same shape.")
+exp = _elementwise_form("exp", "Element-wise e^x, same shape.")
+log = _elementwise_form("log", "Element-wise natural logarithm, same shape.")
+sqrt = _elementwise_form("sqrt", "Element-wise square root, same shape.")
 
 
 def sum(x: Any, axis: int | tuple | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:

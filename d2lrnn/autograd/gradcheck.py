@@ -22,7 +22,7 @@ def numerical_grad(fn: Callable[..., Tensor], inputs: list, index: int, eps: flo
     grad = numpy.zeros(x.shape)  # filled one float at a time, on the host
     # Index x itself: a reshape(-1) of a non-contiguous array is a copy, and nudging it would not move x.
     for i in numpy.ndindex(x.shape):
-        saved = x[i]
+        saved = x[i].copy()  # CuPy's x[i] is a view of x, NumPy's a copy
         x[i] = saved + eps
         plus = float(_weighted_sum(fn(*[Tensor(a, dtype=a.dtype) for a in inputs])).numpy())
         x[i] = saved - eps

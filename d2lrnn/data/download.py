@@ -105,6 +105,14 @@ DATA_HUB: dict[str, DataSet] = {
         archive_extras=(f"{SENTIMENT_FOLDER}/readme.txt",),
         packaged=True,
     ),
+    # The weights of d2lrnn.pretrained.time_machine_gru(), trained by benchmarks/pretrain_gru.py.
+    # They ship inside the package (d2lrnn/data/files/); no server holds them.
+    "time_machine_gru": DataSet(
+        urls=(),
+        files={"time_machine_gru.npz":
+               Checksum("sha256", "1886facd5d7b48162128ab30e578a168d1df2b163a9a34c8409e397e9be80d36")},
+        packaged=True,
+    ),
 }
 
 
@@ -174,6 +182,8 @@ def download(name: str, cache_dir: str | None = None) -> str:
         raise ValueError(f"name: expected one of {sorted(DATA_HUB)}, got {name!r}")
     dataset = DATA_HUB[name]
     root = get_cache_dir(cache_dir)
+    if os.path.exists(root) and not os.path.isdir(root):
+        _prepare_cache_dir(root, cache_dir)  # a misconfigured cache is reported even when a packaged copy exists
     missing = {rel: checksum for rel, checksum in dataset.files.items()
                if not is_valid(os.path.join(root, rel), checksum)}
     if missing and dataset.packaged and all(
@@ -242,6 +252,12 @@ def _fetch_verified(name: str, dataset: DataSet, target: str | None, checksum: C
     (the caller deletes it). A mirror that serves wrong bytes is skipped; if none serves the right
     bytes, the checksum error of the first wrong one is raised, else a network error.
     """
+    if not dataset.urls:
+        raise DownloadError(
+            f"data set {name!r} has no download URL: it ships inside the package, in {PACKAGED_DIR}, and that "
+            f"copy is missing or does not match its checksum. Reinstall d2lrnn, or copy {', '.join(dataset.files)} "
+            f"into the cache directory {root}."
+        )
     network_errors, checksum_errors = [], []
     for url in dataset.urls:
         try:

@@ -21,6 +21,8 @@ _TRUNCATED_STDDEV_FACTOR = 0.87962566103423978
 class Initializer(Configurable):
     """Base class: ``__call__(shape, dtype)`` returns a new NumPy array of that shape."""
 
+    CONFIG = ("seed",)
+
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
 
@@ -31,18 +33,14 @@ class Initializer(Configurable):
         """The random source: the global NumPy generator, or a fresh one from ``seed``."""
         return numpy.random if self.seed is None else numpy.random.RandomState(self.seed)
 
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
-
 
 class _Deterministic(Initializer):
     """An initializer that draws nothing at random, so it has no seed."""
 
+    CONFIG = ()
+
     def __init__(self) -> None:
         super().__init__()
-
-    def get_config(self) -> dict:
-        return {}
 
 
 class Zeros(_Deterministic):
@@ -62,6 +60,8 @@ class Ones(_Deterministic):
 class Constant(_Deterministic):
     """Every entry equal to ``value``."""
 
+    CONFIG = ("value",)
+
     def __init__(self, value: float = 0.0) -> None:
         super().__init__()
         self.value = value
@@ -69,12 +69,11 @@ class Constant(_Deterministic):
     def __call__(self, shape: tuple, dtype: Any = "float32") -> numpy.ndarray:
         return numpy.full(shape, self.value, dtype=dtype)
 
-    def get_config(self) -> dict:
-        return {"value": self.value}
-
 
 class RandomNormal(Initializer):
     """N(mean, stddev^2) samples; Keras's default stddev is 0.05."""
+
+    CONFIG = ("mean", "stddev", "seed")
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
@@ -83,12 +82,11 @@ class RandomNormal(Initializer):
     def __call__(self, shape: tuple, dtype: Any = "float32") -> numpy.ndarray:
         return self._random().normal(self.mean, self.stddev, shape).astype(dtype)
 
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
-
 
 class RandomUniform(Initializer):
     """U(minval, maxval) samples; Keras's default range is [-0.05, 0.05]."""
+
+    CONFIG = ("minval", "maxval", "seed")
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
@@ -96,9 +94,6 @@ class RandomUniform(Initializer):
 
     def __call__(self, shape: tuple, dtype: Any = "float32") -> numpy.ndarray:
         return self._random().uniform(self.minval, self.maxval, shape).astype(dtype)
-
-    def get_config(self) -> dict:
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 def _truncated_normal(random: Any, mean: float, stddev: float, shape: tuple) -> numpy.ndarray:
@@ -138,6 +133,7 @@ class VarianceScaling(Initializer):
     truncation at two standard deviations.
     """
 
+    CONFIG = ("scale", "mode", "distribution", "seed")
     MODES = ("fan_in", "fan_out", "fan_avg")
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
@@ -167,56 +163,34 @@ class VarianceScaling(Initializer):
             values = _truncated_normal(random, 0.0, math.sqrt(variance) / _TRUNCATED_STDDEV_FACTOR, shape)
         return numpy.asarray(values).astype(dtype)
 
-    def get_config(self) -> dict:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
-
 
 class _FixedVarianceScaling(VarianceScaling):
     """A named VarianceScaling whose only argument is ``seed`` (GlorotUniform and friends)."""
 
+    CONFIG = ("seed",)
     SETTINGS: tuple = ()
 
     def __init__(self, seed: int | None = None) -> None:
         super().__init__(*self.SETTINGS, seed=seed)
 
-    def get_config(self) -> dict:
-        return {"seed": self.seed}
+
+def _named_variance_scaling(name: str, settings: tuple, doc: str) -> type:
+    """A ``_FixedVarianceScaling`` subclass called ``name`` with (scale, mode, distribution) = ``settings``."""
+    return type(name, (_FixedVarianceScaling,), {"SETTINGS": settings, "__doc__": doc, "__module__": __name__})
 
 
-class GlorotUniform(_FixedVarianceScaling):
-    """U(-L, L) with L = sqrt(6 / (fan_in + fan_out)): Keras's default kernel initializer."""
-
-    SETTINGS = (1.0, "fan_avg", "uniform")
-
-
-class GlorotNormal(_FixedVarianceScaling):
-    """Truncated normal with variance 2 / (fan_in + fan_out)."""
-
-    SETTINGS = (1.0, "fan_avg", "truncated_normal")
-
-
-class HeNormal(_FixedVarianceScaling):
-    """Truncated normal with variance 2 / fan_in."""
-
-    SETTINGS = (2.0, "fan_in", "truncated_normal")
-
-
-class HeUniform(_FixedVarianceScaling):
-    """U(-L, L) with L = sqrt(6 / fan_in)."""
-
-    SETTINGS = (2.0, "fan_in", "uniform")
-
-
-class LecunNormal(_FixedVarianceScaling):
-    """Truncated normal with variance 1 / fan_in."""
-
-    SETTINGS = (1.0, "fan_in", "truncated_normal")
-
-
-class LecunUniform(_FixedVarianceScaling):
-    """U(-L, L) with L = sqrt(3 / fan_in)."""
-
-    SETTINGS = (1.0, "fan_in", "uniform")
+GlorotUniform = _named_variance_scaling("GlorotUniform", (1.0, "fan_avg", "uniform"),
+                                        "U(-L, L) with L = sqrt(6 / (fan_in + fan_out)): Keras's default kernel initializer.")
+GlorotNormal = _named_variance_scaling("GlorotNormal", (1.0, "fan_avg", "truncated_normal"),
+                                       "Truncated normal with variance 2 / (fan_in + fan_out).")
+HeNormal = _named_variance_scaling("HeNormal", (2.0, "fan_in", "truncated_normal"),
+                                   "Truncated normal with variance 2 / fan_in.")
+HeUniform = _named_variance_scaling("HeUniform", (2.0, "fan_in", "uniform"),
+                                    "U(-L, L) with L = sqrt(6 / fan_in).")
+LecunNormal = _named_variance_scaling("LecunNormal", (1.0, "fan_in", "truncated_normal"),
+                                      "Truncated normal with variance 1 / fan_in.")
+LecunUniform = _named_variance_scaling("LecunUniform", (1.0, "fan_in", "uniform"),
+                                       "U(-L, L) with L = sqrt(3 / fan_in).")
 
 
 class Orthogonal(Initializer):
@@ -227,6 +201,8 @@ class Orthogonal(Initializer):
     transpose when r < c. A recurrent kernel (U, G*U) therefore has orthonormal *rows*;
     its U x U gate blocks are not orthogonal on their own.
     """
+
+    CONFIG = ("gain", "seed")
 
     def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
@@ -243,12 +219,11 @@ class Orthogonal(Initializer):
             q = q.T
         return numpy.ascontiguousarray(self.gain * q.reshape(shape), dtype=dtype)
 
-    def get_config(self) -> dict:
-        return {"gain": self.gain, "seed": self.seed}
-
 
 class Identity(_Deterministic):
     """``gain`` times the identity matrix (2-D shapes only)."""
+
+    CONFIG = ("gain",)
 
     def __init__(self, gain: float = 1.0) -> None:
         super().__init__()
@@ -258,9 +233,6 @@ class Identity(_Deterministic):
         if len(shape) != 2:
             raise ValueError(f"Identity: the shape must be 2-D, got shape={tuple(shape)}")
         return (self.gain * numpy.eye(*shape)).astype(dtype)
-
-    def get_config(self) -> dict:
-        return {"gain": self.gain}
 
 
 INITIALIZERS: dict[str, type] = {

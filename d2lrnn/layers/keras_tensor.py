@@ -56,39 +56,12 @@ class KerasTensor:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
     # Operators record a TensorOperation layer (tensor_operation.py builds on the layers, hence the
-    # imports inside the methods).
+    # imports inside the methods). The binary ones (+ - * / **) are set from a table below the class.
     __array_ufunc__ = None  # numpy_scalar * x reaches __rmul__
 
     def _binary(self, op: str, other: Any, reverse: bool = False) -> "KerasTensor":
         from .tensor_operation import apply_binary
         return apply_binary(op, self, other, reverse)
-
-    def __add__(self, other: Any) -> "KerasTensor":
-        return self._binary("add", other)
-
-    def __radd__(self, other: Any) -> "KerasTensor":
-        return self._binary("add", other, reverse=True)
-
-    def __sub__(self, other: Any) -> "KerasTensor":
-        return self._binary("subtract", other)
-
-    def __rsub__(self, other: Any) -> "KerasTensor":
-        return self._binary("subtract", other, reverse=True)
-
-    def __mul__(self, other: Any) -> "KerasTensor":
-        return self._binary("multiply", other)
-
-    def __rmul__(self, other: Any) -> "KerasTensor":
-        return self._binary("multiply", other, reverse=True)
-
-    def __truediv__(self, other: Any) -> "KerasTensor":
-        return self._binary("divide", other)
-
-    def __rtruediv__(self, other: Any) -> "KerasTensor":
-        return self._binary("divide", other, reverse=True)
-
-    def __pow__(self, other: Any) -> "KerasTensor":
-        return self._binary("power", other)
 
     def __neg__(self) -> "KerasTensor":
         from .tensor_operation import TensorOperation
@@ -109,6 +82,24 @@ class KerasTensor:
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"KerasTensor '{self.name}' is symbolic: it has no values to turn into an array. Feed data "
                         "to the model built from it, e.g. model.predict(x) or model(x).")
+
+
+def _operator(op: str, reverse: bool = False) -> Any:
+    """A KerasTensor operator method: ``x <op> other`` (or ``other <op> x`` when ``reverse``)."""
+    def operator(self: KerasTensor, other: Any) -> KerasTensor:
+        return self._binary(op, other, reverse)
+    operator.__doc__ = f"Records TensorOperation({op!r}) on {'(other, self)' if reverse else '(self, other)'}."
+    return operator
+
+
+# Python operator -> the TensorOperation it records; each also gets its reflected form (__radd__, ...)
+# except ``**``, as before.
+_BINARY_OPERATORS = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide", "pow": "power"}
+for _name, _op in _BINARY_OPERATORS.items():
+    setattr(KerasTensor, f"__{_name}__", _operator(_op))
+    if _name != "pow":
+        setattr(KerasTensor, f"__r{_name}__", _operator(_op, reverse=True))
+del _name, _op
 
 
 def is_keras_tensor(value: Any) -> bool:

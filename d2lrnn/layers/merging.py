@@ -278,34 +278,21 @@ def _broadcast_shapes(a: tuple, b: tuple, shapes: list) -> tuple:
 
 
 # ----------------------------------------------------------- function forms
-def add(inputs: list, **kwargs: Any) -> Any:
-    """``Add(**kwargs)(inputs)``."""
-    return Add(**kwargs)(inputs)
+def _function_form(layer_class: type) -> Any:
+    """The Keras function form of a merge layer: ``name(inputs, **kwargs) = Layer(**kwargs)(inputs)``."""
+    def merge(inputs: list, **kwargs: Any) -> Any:
+        return layer_class(**kwargs)(inputs)
+    merge.__name__ = merge.__qualname__ = layer_class.__name__.lower()
+    merge.__doc__ = f"``{layer_class.__name__}(**kwargs)(inputs)``."
+    return merge
 
 
-def subtract(inputs: list, **kwargs: Any) -> Any:
-    """``Subtract(**kwargs)(inputs)``."""
-    return Subtract(**kwargs)(inputs)
-
-
-def multiply(inputs: list, **kwargs: Any) -> Any:
-    """``Multiply(**kwargs)(inputs)``."""
-    return Multiply(**kwargs)(inputs)
-
-
-def average(inputs: list, **kwargs: Any) -> Any:
-    """``Average(**kwargs)(inputs)``."""
-    return Average(**kwargs)(inputs)
-
-
-def maximum(inputs: list, **kwargs: Any) -> Any:
-    """``Maximum(**kwargs)(inputs)``."""
-    return Maximum(**kwargs)(inputs)
-
-
-def minimum(inputs: list, **kwargs: Any) -> Any:
-    """``Minimum(**kwargs)(inputs)``."""
-    return Minimum(**kwargs)(inputs)
+add = _function_form(Add)
+subtract = _function_form(Subtract)
+multiply = _function_form(Multiply)
+average = _function_form(Average)
+maximum = _function_form(Maximum)
+minimum = _function_form(Minimum)
 
 
 def concatenate(inputs: list, axis: int = -1, **kwargs: Any) -> Any:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy
 
 from ..autograd import Tensor, log_softmax, one_hot
+from .metrics import REGRESSION_NAMES, with_short_names
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 
@@ -134,19 +135,17 @@ class MeanAbsoluteError(Loss):
         super().__init__(mean_absolute_error, "mean_absolute_error")
 
 
-_BY_NAME: dict[str, Callable[[], Loss]] = {
+_BY_NAME: dict[str, Callable[[], Loss]] = with_short_names({
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "mean_squared_error": MeanSquaredError,
-    "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError,
-    "mae": MeanAbsoluteError,
-}
+})
 
 
 # Losses of real-valued targets: classification metrics such as accuracy make no sense with them.
-REGRESSION_LOSSES = ("mean_squared_error", "mean_absolute_error")
+REGRESSION_LOSSES = REGRESSION_NAMES
 
 
 def get(identifier: Any) -> Loss:

@@ -54,15 +54,23 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     return xp.mean(xp.abs(y_pred - y_true), axis=-1)
 
 
-_BY_NAME: dict[str, Callable[..., Any]] = {
+# The two measures of real-valued targets, as losses and as metrics, and Keras's short names for them.
+REGRESSION_NAMES = ("mean_squared_error", "mean_absolute_error")
+SHORT_NAMES = dict(zip(("mse", "mae"), REGRESSION_NAMES))
+
+
+def with_short_names(table: dict) -> dict:
+    """``table`` (full name -> entry) plus an entry under each short name of ``SHORT_NAMES`` it has the full name of."""
+    return {**table, **{short: table[full] for short, full in SHORT_NAMES.items() if full in table}}
+
+
+_BY_NAME: dict[str, Callable[..., Any]] = with_short_names({
     "binary_accuracy": binary_accuracy,
     "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
     "mean_squared_error": mean_squared_error,
-    "mse": mean_squared_error,
     "mean_absolute_error": mean_absolute_error,
-    "mae": mean_absolute_error,
-}
+})
 _ACCURACY_NAMES = ("accuracy", "acc")
 
 

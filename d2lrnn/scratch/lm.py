@@ -6,12 +6,14 @@ cross-entropy per token; the plots show its exponential, the perplexity.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
+
+import numpy
 
 from .. import backend
 from ..autograd import Tensor, no_grad, randn, stack, zeros
 from ..autograd.functional import one_hot
-from ..checks import check_number, is_int_at_least
+from ..checks import check_non_negative_int, check_number, check_positive_int, is_int_at_least
 from ..nn import Parameter
 from ..training import Classifier, Module
 
@@ -57,13 +59,13 @@ class RNNLMScratch(Classifier):
     def one_hot(self, X: Any) -> Tensor:
         """Token indices (batch_size, num_steps) -> one-hot inputs (num_steps, batch_size, vocab_size).
 
-        Tensors and CuPy arrays keep their device; a list or NumPy array goes to this model's.
+        The indices (a list, an array or a Tensor) go to the device of this model's weights, as
+        the inputs of its first matmul must; integers carry no gradient, so nothing is lost.
         """
-        if isinstance(X, Tensor) or backend.is_gpu_array(X):
-            indices = backend.get_array_module(X).asarray(X.data if isinstance(X, Tensor) else X)
-        else:  # a list or NumPy array goes where this model's weights are
-            parameters = self.parameters()
-            indices = backend.to_device(X, parameters[0].device if parameters else backend.default_device())
+        indices = X.data if isinstance(X, Tensor) else X
+        parameters = self.parameters()
+        device = parameters[0].device if parameters else backend.device_of(indices)
+        indices = backend.to_device(indices, device)
         if indices.ndim != 2:
             raise ValueError(f"{type(self).__name__}: X must be token indices of shape (batch_size, num_steps), "
                              f"got shape {indices.shape}")
@@ -83,17 +85,30 @@ class RNNLMScratch(Classifier):
         rnn_outputs, _ = self.rnn(embs, state)
         return self.output_layer(rnn_outputs)
 
-    def predict(self, prefix: str, num_preds: int, vocab: Any, device: str | None = None) -> str:
-        """Continue ``prefix`` with ``num_preds`` tokens, each the most likely next one.
+    def predict(self, prefix: str, num_preds: int, vocab: Any, device: str | None = None,
+                temperature: float | None = None, top_k: int | None = None, seed: int | None = None) -> str:
+        """Continue ``prefix`` with ``num_preds`` tokens: greedy by default, sampled with a temperature.
 
-        The prefix first warms up the state (its characters are fed, not predicted);
-        each prediction is then fed back as the next input. Returns prefix + predictions.
-        ``device`` defaults to the device of the model's parameters.
+        The prefix first warms up the state (its characters are fed, not predicted); each
+        prediction is then fed back as the next input. Returns prefix + predictions.
+
+        Args:
+            prefix: the text to continue (non-empty).
+            num_preds: how many tokens to add (>= 0).
+            vocab: token -> index (``vocab[c]``) and ``vocab.idx_to_token``.
+            device: defaults to the device of the model's parameters.
+            temperature: None (default) or 0 picks the arg-max every step (greedy). A positive
+                value samples from softmax(logits / temperature): below 1 sharper, above 1
+                flatter than the model's own distribution.
+            top_k: with a temperature, sample only among the ``top_k`` most likely tokens.
+            seed: seeds the sampler (``numpy.random.default_rng(seed)``), so the same call
+                gives the same text; None draws from NumPy's global generator (``d2l.seed``).
         """
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"predict: prefix must be a non-empty string, got {prefix!r}")
         if not is_int_at_least(num_preds, 0):
             raise ValueError(f"predict: num_preds must be an int >= 0, got {num_preds!r}")
+        pick = next_token_picker(temperature, top_k, seed)
         device = device or self.parameters()[0].device
         state, outputs = None, [vocab[prefix[0]]]
         with no_grad():
@@ -102,7 +117,38 @@ class RNNLMScratch(Classifier):
                 rnn_outputs, state = self.rnn(self.one_hot(X), state)
                 if i < len(prefix) - 1:  # warm-up: feed the next character of the prefix
                     outputs.append(vocab[prefix[i + 1]])
-                else:  # predict: the arg-max becomes the next input
+                else:  # predict: the picked token becomes the next input
                     Y = self.output_layer(rnn_outputs)
-                    outputs.append(int(Y.argmax(axis=2).item()))
+                    outputs.append(pick(backend.to_numpy(Y.data).reshape(-1)))
         return "".join(vocab.idx_to_token[i] for i in outputs)
+
+
+def next_token_picker(temperature: float | None = None, top_k: int | None = None,
+                      seed: int | None = None) -> Callable[[numpy.ndarray], int]:
+    """A function logits (vocab_size,) -> the next token index: arg-max, or a temperature sample.
+
+    With ``temperature`` None or 0 it is the arg-max (``top_k`` and ``seed`` are then ignored).
+    Otherwise it draws from p = softmax(logits / temperature), keeping only the ``top_k``
+    largest logits when ``top_k`` is given, with ``numpy.random.default_rng(seed)`` (or NumPy's
+    global generator when ``seed`` is None).
+    """
+    if temperature is not None:
+        check_number(temperature, "temperature", 0.0)
+    if top_k is not None:
+        check_positive_int(top_k, "top_k")
+    if seed is not None:
+        check_non_negative_int(seed, "seed")
+    if not temperature:
+        return lambda logits: int(numpy.argmax(logits))
+    generator = numpy.random.default_rng(seed) if seed is not None else numpy.random
+
+    def sample(logits: numpy.ndarray) -> int:
+        scaled = logits.astype(numpy.float64) / temperature
+        if top_k is not None and top_k < scaled.size:
+            kth_largest = numpy.partition(scaled, -top_k)[-top_k]
+            scaled = numpy.where(scaled >= kth_largest, scaled, -numpy.inf)
+        probabilities = numpy.exp(scaled - scaled.max())
+        probabilities /= probabilities.sum()
+        return int(generator.choice(scaled.size, p=probabilities))
+
+    return sample

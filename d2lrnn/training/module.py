@@ -71,12 +71,18 @@ class Module(NNModule, HyperParameters):
 
         Training values sit at x = batches seen / batches per epoch and are averaged over
         ``num_train_batches / plot_train_per_epoch`` batches; validation values sit at
-        x = epoch + 1 and are averaged over the epoch's validation batches.
+        x = epoch + 1 and are averaged over the epoch's validation batches. A board without
+        labels gets ``key`` on its y axis and the model's class as its title.
         """
         trainer = getattr(self, "trainer", None)
         if trainer is None:
             raise RuntimeError(f"{type(self).__name__}.plot: no trainer yet; call Trainer.fit(model, data) first")
         self.board.xlabel = "epoch"
+        if getattr(self.board, "ylabel", "") is None:
+            self.board.ylabel = key
+        if getattr(self.board, "title", "") is None:  # the model, and the recurrent layer of a language model
+            inner = getattr(self, "rnn", None)
+            self.board.title = type(self).__name__ + (f"({type(inner).__name__})" if isinstance(inner, NNModule) else "")
         if train:
             x = trainer.train_batch_idx / trainer.num_train_batches
             every_n = trainer.num_train_batches / self.plot_train_per_epoch

@@ -38,7 +38,8 @@ class ProgressBoard:
 
     Args match the book's ``d2l.ProgressBoard``: axis labels, limits and scales; line styles
     ``ls`` and ``colors`` cycled over the labels in order of appearance; an existing ``fig`` and
-    ``axes`` to draw into; ``figsize`` in inches; ``display=False`` to only collect data.
+    ``axes`` to draw into; ``figsize`` in inches; ``display=False`` to only collect data;
+    ``title`` above the plot (not in the book's version).
 
     The Trainer calls ``finish()`` at the end of ``fit``. When nobody does, it runs by itself at
     the end of the notebook cell, so a board used directly in a loop also ends cleanly.
@@ -51,11 +52,13 @@ class ProgressBoard:
                  xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                  xscale: str = "linear", yscale: str = "linear",
                  ls: Sequence[str] = ("-", "--", "-.", ":"), colors: Sequence[str] = ("C0", "C1", "C2", "C3"),
-                 fig: Any = None, axes: Any = None, figsize: tuple = (3.5, 2.5), display: bool = True) -> None:
+                 fig: Any = None, axes: Any = None, figsize: tuple = (3.5, 2.5), display: bool = True,
+                 title: str | None = None) -> None:
         for name, styles in (("ls", ls), ("colors", colors)):
             if isinstance(styles, str) or len(styles) == 0:
                 raise ValueError(f"{name}: expected a non-empty list of strings, got {styles!r}")
         self.xlabel, self.ylabel = xlabel, ylabel
+        self.title = title
         self.xlim, self.ylim = xlim, ylim
         for name, scale in (("xscale", xscale), ("yscale", yscale)):
             if scale not in SCALES:
@@ -127,6 +130,7 @@ class ProgressBoard:
             ax.set_ylim(self.ylim)
         ax.set_xlabel(self.xlabel or "")
         ax.set_ylabel(self.ylabel or "")
+        ax.set_title(self.title or "")
         if self._lines:
             ax.legend()
         return self.fig

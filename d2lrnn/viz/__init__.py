@@ -4,6 +4,8 @@ Everything here is built to be shown in a notebook that strict nbval checks: the
 is a deterministic SVG, plots are matplotlib figures (stored as PNG), and every widget has a
 plain-text form that says what it shows.
 """
+from . import diagrams
+from .diagrams import bidirectional_rnn, gru_cell, lstm_cell, unrolled_rnn
 from .gradient_flow import plot_gradient_norms
 from .graph import SVGDrawing, draw_graph
 from .heatmap import heatmap
@@ -18,10 +20,15 @@ def __getattr__(name: str):
         from . import widgets
 
         return getattr(widgets, name)
+    if name == "temperature_explorer":
+        from .sampling import temperature_explorer
+
+        return temperature_explorer
     raise AttributeError(f"module 'd2lrnn.viz' has no attribute {name!r}")
 
 
 __all__ = [
     "SVGDrawing", "draw_graph", "heatmap", "merge_mode_explorer", "plot_gradient_norms", "rnn_output_shapes",
     "rnn_param_count", "shape_explorer", "time_stepper",
+    "diagrams", "unrolled_rnn", "lstm_cell", "gru_cell", "bidirectional_rnn", "temperature_explorer",
 ]

@@ -7,7 +7,10 @@ box stands left of the operations that use it, and the output is the last box on
 (``backward`` walks the same graph from right to left).
 
 Draw the graph *before* calling ``backward()``: backward frees the graph (each Function forgets
-its inputs) unless it is called with ``retain_graph=True``.
+its inputs) unless it is called with ``retain_graph=True``. With ``values=True`` every box also
+shows its value and its gradient: the gradient of the output with respect to that box, as
+``backward()`` computes it (for a leaf that is its ``.grad`` after one backward). Draw it after
+``y.backward(retain_graph=True)`` to compare with the leaves' ``.grad``, or before backward.
 
 The SVG contains no ids or addresses and lays nodes out in a fixed order, so the same expression
 always gives the same output (strict nbval compares it character by character).
@@ -18,12 +21,15 @@ import base64
 from html import escape
 from typing import Any
 
+import numpy
+
+from .. import backend
 from ..autograd import Tensor
+from ..autograd.function import unbroadcast
 
 FONT_SIZE = 12
 CHAR_WIDTH = 7.3  # width of one monospace character at FONT_SIZE
 LINE_HEIGHT = 15
-NODE_HEIGHT = 2 * LINE_HEIGHT + 10
 COLUMN_GAP = 50
 ROW_GAP = 16
 MARGIN = 10
@@ -67,7 +73,7 @@ class SVGDrawing:
 class _Node:
     """One box of the picture: an operation or a leaf, with its place in the grid."""
 
-    __slots__ = ("kind", "lines", "column", "row", "inputs")
+    __slots__ = ("kind", "lines", "column", "row", "inputs", "tensors")
 
     def __init__(self, kind: str, lines: list) -> None:
         self.kind = kind  # 'op', 'param', 'tensor' or 'constant'
@@ -75,15 +81,19 @@ class _Node:
         self.column = 0
         self.row = 0
         self.inputs: list[_Node] = []
+        self.tensors: list = []  # what the box stands for: a leaf, or the outputs of an op
 
 
-def draw_graph(tensor: Tensor, max_nodes: int = 300) -> SVGDrawing:
-    """Draw the graph that computed ``tensor`` (call it before ``backward()``).
+def draw_graph(tensor: Tensor, max_nodes: int = 300, values: bool = False) -> SVGDrawing:
+    """Draw the graph that computed ``tensor`` (before ``backward()``, or after ``backward(retain_graph=True)``).
 
     Operations are labelled with their name and output shape, leaves with their name (set
-    ``t.name = 'W_xh'`` to give one) and shape. Returns an ``SVGDrawing``, which a notebook
-    shows as a picture; ``str()`` of it is the SVG text. Graphs with more than ``max_nodes``
-    boxes are refused: unrolled over many time steps they are too big to read.
+    ``t.name = 'W_xh'`` to give one) and shape. With ``values=True`` each box also shows its
+    value and its gradient d tensor / d box (summed over ``tensor``'s elements when it is not a
+    scalar), the numbers ``backward()`` passes along that edge; arrays are summarised by their
+    first entries. Returns an ``SVGDrawing``, which a notebook shows as a picture; ``str()`` of it
+    is the SVG text. Graphs with more than ``max_nodes`` boxes are refused: unrolled over many
+    time steps they are too big to read.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph(): tensor must be a d2lrnn Tensor, got {type(tensor).__name__}")
@@ -93,6 +103,8 @@ def draw_graph(tensor: Tensor, max_nodes: int = 300) -> SVGDrawing:
             "only when an input has requires_grad=True and no_grad() is not active."
         )
     nodes = _collect_nodes(tensor, max_nodes)
+    if values:
+        _add_values_and_gradients(tensor, nodes)
     _assign_columns_and_rows(nodes)
     svg = _to_svg(nodes)
     num_ops = sum(node.kind == "op" for node in nodes)
@@ -127,6 +139,7 @@ def _collect_nodes(root: Tensor, max_nodes: int) -> list:
                         stack.append((x.creator, False))
             continue
         node = _Node("op", [fn.name])
+        node.tensors = [fn]
         for x in fn.inputs:
             if isinstance(x, Tensor) and x.creator is not None:
                 node.inputs.append(op_nodes[x.creator])
@@ -134,6 +147,7 @@ def _collect_nodes(root: Tensor, max_nodes: int) -> list:
             leaf = leaf_nodes.get(id(x)) if isinstance(x, Tensor) else None
             if leaf is None:
                 leaf = _leaf_node(x, len(leaf_nodes))
+                leaf.tensors = [x]
                 ordered.append(leaf)
                 if isinstance(x, Tensor):
                     leaf_nodes[id(x)] = leaf
@@ -148,6 +162,7 @@ def _collect_nodes(root: Tensor, max_nodes: int) -> list:
     # Labels last: only now are all the outputs of multi-output ops (split) known.
     for fn, node in op_nodes.items():
         outputs = [produced[fn][i] for i in sorted(produced[fn])]
+        node.tensors = [fn, outputs]
         names = [t.name for t in outputs if t.name]
         if names:
             node.lines[0] = f"{', '.join(names)} = {fn.name}"
@@ -163,6 +178,64 @@ def _leaf_node(x: Any, index: int) -> _Node:
     shape = getattr(x, "shape", ())
     text = f"{x:g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else type(x).__name__
     return _Node("constant", [text if not shape else f"array {tuple(shape)}"])
+
+
+def _add_values_and_gradients(root: Tensor, nodes: list) -> None:
+    """Append 'value ...' and 'grad ...' lines to every box, walking the graph backwards.
+
+    The walk is backward's own: users before their inputs (``nodes`` lists inputs first), each
+    Function's ``backward`` turning the gradients of its outputs into those of its inputs. It
+    stores every intermediate gradient, which ``backward()`` itself does not keep.
+    """
+    out_grads: dict = {}  # Function -> {output index: gradient array}
+    leaf_grads: dict = {}  # id(leaf Tensor) -> gradient array
+    xp = backend.get_array_module(root.data)
+    out_grads[root.creator] = {root.output_index: xp.ones(root.shape, dtype=root.dtype)}
+    for node in reversed(nodes):
+        if node.kind != "op":
+            continue
+        fn, outputs = node.tensors
+        received = out_grads.pop(fn, {})
+        node.lines += _value_lines([t.data for t in outputs], [received.get(t.output_index) for t in outputs])
+        if fn.out_meta is not None:  # a multi-output op: zeros for the outputs nothing used
+            grads = [received[i] if i in received else fn.xp.zeros(shape, dtype)
+                     for i, (shape, dtype) in enumerate(fn.out_meta)]
+        else:
+            grads = [received[0] if 0 in received else fn.xp.zeros(outputs[0].shape, outputs[0].dtype)]
+        in_grads = fn.backward(*grads)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        for x, g, needed in zip(fn.inputs, in_grads, fn.needs_input_grad):
+            if not needed or g is None:
+                continue
+            g = unbroadcast(g, x.shape)
+            if x.creator is not None:
+                slot = out_grads.setdefault(x.creator, {})
+                slot[x.output_index] = g if x.output_index not in slot else slot[x.output_index] + g
+            else:
+                leaf_grads[id(x)] = g if id(x) not in leaf_grads else leaf_grads[id(x)] + g
+    for node in nodes:
+        if node.kind in ("param", "tensor"):
+            (x,) = node.tensors
+            node.lines += _value_lines([x.data], [leaf_grads.get(id(x))])
+
+
+def _value_lines(values: list, grads: list) -> list:
+    """'value ...' and 'grad ...' lines for one box (one entry per output of a multi-output op)."""
+    value_text = "; ".join(_summary(v) for v in values)
+    lines = [f"value {value_text}"]
+    if any(g is not None for g in grads):
+        lines.append("grad " + "; ".join(_summary(g) if g is not None else "-" for g in grads))
+    return lines
+
+
+def _summary(array: Any) -> str:
+    """A short, deterministic text for an array: all entries up to 3, else the first 2 and a count."""
+    flat = numpy.asarray(backend.to_numpy(array), dtype=numpy.float64).reshape(-1)
+    shown = ", ".join(f"{v:.3g}" for v in flat[:3 if flat.size <= 3 else 2])
+    if flat.size == 1 and numpy.ndim(array) == 0:
+        return shown
+    return f"[{shown}]" if flat.size <= 3 else f"[{shown}, ... {flat.size} values]"
 
 
 def _assign_columns_and_rows(nodes: list) -> None:
@@ -209,16 +282,17 @@ def _to_svg(nodes: list) -> str:
         heights[i] = max(heights[i], node.row + 1)
     lefts = [MARGIN + sum(widths[:i]) + COLUMN_GAP * i for i in range(len(columns))]
     total_rows = max(heights)
-    height = 2 * MARGIN + total_rows * NODE_HEIGHT + (total_rows - 1) * ROW_GAP
+    node_height = max(2, max(len(node.lines) for node in nodes)) * LINE_HEIGHT + 10
+    height = 2 * MARGIN + total_rows * node_height + (total_rows - 1) * ROW_GAP
     width = lefts[-1] + widths[-1] + MARGIN
 
     boxes = {}
     for node in nodes:
         i = column_index[node.column]
         # Center each column vertically so short columns sit beside the middle of tall ones.
-        offset = (total_rows - heights[i]) * (NODE_HEIGHT + ROW_GAP) / 2
-        top = MARGIN + offset + node.row * (NODE_HEIGHT + ROW_GAP)
-        boxes[id(node)] = (lefts[i], top, widths[i], NODE_HEIGHT)
+        offset = (total_rows - heights[i]) * (node_height + ROW_GAP) / 2
+        top = MARGIN + offset + node.row * (node_height + ROW_GAP)
+        boxes[id(node)] = (lefts[i], top, widths[i], node_height)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '

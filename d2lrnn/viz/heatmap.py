@@ -12,7 +12,7 @@ from ..autograd import Tensor
 def heatmap(matrix: Any, xlabels: Sequence[str] | None = None, ylabels: Sequence[str] | None = None,
             ax: Any = None, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
             cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None,
-            annotate: bool = False, colorbar: bool = True, figsize: tuple | None = None) -> Any:
+            annotate: bool = False, colorbar: bool | str = True, figsize: tuple | None = None) -> Any:
     """Draw ``matrix`` (rows x columns) as coloured cells and return the matplotlib Axes.
 
     Args:
@@ -24,7 +24,7 @@ def heatmap(matrix: Any, xlabels: Sequence[str] | None = None, ylabels: Sequence
         title, xlabel, ylabel: texts of the plot.
         cmap, vmin, vmax: colour map and its range (for gates in [0, 1] pass vmin=0, vmax=1).
         annotate: write each value, rounded to 2 decimals, in its cell (small matrices only).
-        colorbar: add a colour bar.
+        colorbar: add a colour bar; a string adds one with that label (what the colours measure).
         figsize: size of the new figure in inches; by default it grows with the matrix.
     """
     values = numpy.asarray(matrix.numpy() if isinstance(matrix, Tensor) else backend.to_numpy(matrix), dtype=float)
@@ -53,7 +53,9 @@ def heatmap(matrix: Any, xlabels: Sequence[str] | None = None, ylabels: Sequence
                 colour = "black" if values[i, j] > middle else "white"  # readable on viridis-like maps
                 ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=8, color=colour)
     if colorbar:
-        ax.figure.colorbar(image, ax=ax)
+        bar = ax.figure.colorbar(image, ax=ax)
+        if isinstance(colorbar, str):
+            bar.set_label(colorbar)
     if title:
         ax.set_title(title)
     if xlabel:

@@ -9,11 +9,16 @@ The hooks and their order are Keras 3's: ``on_train_begin``, then per epoch ``on
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 
 class Callback:
-    """Base class: every hook does nothing. ``self.model`` and ``self.params`` are set by ``fit``."""
+    """Base class: every hook does nothing. ``self.model`` and ``self.params`` are set by ``fit``.
+
+    The hooks are ``HOOKS``: ``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``,
+    ``on_train_batch_begin(batch, logs)``, ... (those with 'epoch' or 'batch' in their name take
+    that index first); ``logs`` defaults to None.
+    """
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -25,53 +30,12 @@ class Callback:
     def set_params(self, params: dict) -> None:
         self.params = params
 
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        pass
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        pass
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        pass
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        pass
-
-    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        pass
-
-    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        pass
-
+    # The other hooks (see HOOKS below the class) do nothing here; these two call on_batch_*, as in Keras.
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         self.on_batch_begin(batch, logs=logs)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.on_batch_end(batch, logs=logs)
-
-    def on_test_begin(self, logs: dict | None = None) -> None:
-        pass
-
-    def on_test_end(self, logs: dict | None = None) -> None:
-        pass
-
-    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        pass
-
-    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        pass
-
-    def on_predict_begin(self, logs: dict | None = None) -> None:
-        pass
-
-    def on_predict_end(self, logs: dict | None = None) -> None:
-        pass
-
-    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        pass
-
-    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        pass
 
 
 class CallbackList:
@@ -98,47 +62,37 @@ class CallbackList:
         for c in self.callbacks:
             getattr(c, hook)(*args)
 
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self._call("on_train_begin", logs)
 
-    def on_train_end(self, logs: dict | None = None) -> None:
-        self._call("on_train_end", logs)
+# Every hook, in the order of a fit; the on_batch_* ones are reached through on_train_batch_*.
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end",
+         "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+         "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+         "on_predict_batch_begin", "on_predict_batch_end")
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._call("on_epoch_begin", epoch, logs)
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self._call("on_epoch_end", epoch, logs)
+def _hook_method(owner: type, hook: str, run: Callable[..., None], doc: str) -> Any:
+    """A method ``hook(self, [epoch or batch,] logs=None)`` of ``owner`` that calls ``run(self, hook, ..., logs)``."""
+    if "epoch" in hook or "batch" in hook:
+        def method(self: Any, index: int, logs: dict | None = None) -> None:
+            run(self, hook, index, logs)
+    else:
+        def method(self: Any, logs: dict | None = None) -> None:
+            run(self, hook, logs)
+    method.__name__, method.__qualname__, method.__doc__ = hook, f"{owner.__name__}.{hook}", doc
+    return method
 
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_train_batch_begin", batch, logs)
 
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_train_batch_end", batch, logs)
+def _do_nothing(*arguments: Any) -> None:
+    pass
 
-    def on_test_begin(self, logs: dict | None = None) -> None:
-        self._call("on_test_begin", logs)
 
-    def on_test_end(self, logs: dict | None = None) -> None:
-        self._call("on_test_end", logs)
-
-    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_test_batch_begin", batch, logs)
-
-    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_test_batch_end", batch, logs)
-
-    def on_predict_begin(self, logs: dict | None = None) -> None:
-        self._call("on_predict_begin", logs)
-
-    def on_predict_end(self, logs: dict | None = None) -> None:
-        self._call("on_predict_end", logs)
-
-    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_predict_batch_begin", batch, logs)
-
-    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._call("on_predict_batch_end", batch, logs)
+for _hook in HOOKS:
+    if _hook not in vars(Callback):
+        setattr(Callback, _hook, _hook_method(Callback, _hook, _do_nothing, "Does nothing; override it."))
+    if not _hook.startswith("on_batch_"):
+        setattr(CallbackList, _hook, _hook_method(CallbackList, _hook, CallbackList._call,
+                                                  f"Calls ``{_hook}`` on each callback in turn."))
+del _hook
 
 
 class History(Callback):
