@@ -16,6 +16,7 @@ import argparse
 import statistics
 import sys
 import time
+from typing import Callable
 
 from threads import limit_threads
 
@@ -52,8 +53,8 @@ torch.set_num_threads(ARGS.threads)
 CLOCK = time.process_time if ARGS.clock == "cpu" else time.perf_counter
 
 
-def d2lrnn_epoch(model: RNNLMScratch, train: list, val: list):
-    optimizer = model.configure_optimizers()
+def make_epoch(model, optimizer, clip: Callable, no_grad: Callable, train: list, val: list) -> Callable[[], None]:
+    """One epoch of the book's loop for either library: each passes its optimizer, clipping and no_grad."""
 
     def epoch() -> None:
         model.train()
@@ -61,10 +62,10 @@ def d2lrnn_epoch(model: RNNLMScratch, train: list, val: list):
             loss = model.loss(model(X), Y)
             optimizer.zero_grad()
             loss.backward()
-            clip_grad_norm(model.parameters(), CLIP)
+            clip(model.parameters(), CLIP)
             optimizer.step()
         model.eval()
-        with d2l.no_grad():
+        with no_grad():
             for X, Y in val:
                 model.loss(model(X), Y)
 
@@ -95,25 +96,6 @@ class TorchRNNLMScratch(torch.nn.Module):
         return F.cross_entropy(Y_hat.reshape(-1, Y_hat.shape[-1]), Y.reshape(-1))
 
 
-def torch_epoch(model: TorchRNNLMScratch, train: list, val: list):
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-
-    def epoch() -> None:
-        model.train()
-        for X, Y in train:
-            loss = model.loss(model(X), Y)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            for X, Y in val:
-                model.loss(model(X), Y)
-
-    return epoch
-
-
 def main() -> None:
     data = TimeMachine(batch_size=BATCH_SIZE, num_steps=NUM_STEPS)
     train = list(data.train_dataloader())
@@ -123,7 +105,9 @@ def main() -> None:
     d2l.seed(0)
     ours = RNNLMScratch(RNNScratch(len(data.vocab), NUM_HIDDENS), len(data.vocab), lr=LR)
     theirs = TorchRNNLMScratch(ours)
-    contenders = (d2lrnn_epoch(ours, train, val), torch_epoch(theirs, *to_torch))
+    contenders = (make_epoch(ours, ours.configure_optimizers(), clip_grad_norm, d2l.no_grad, train, val),
+                  make_epoch(theirs, torch.optim.SGD(theirs.parameters(), lr=LR), torch.nn.utils.clip_grad_norm_,
+                             torch.no_grad, *to_torch))
     for epoch in contenders:  # warm up
         epoch()
     times: tuple = ([], [])
